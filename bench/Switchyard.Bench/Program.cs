@@ -1,0 +1,1 @@
+namespace Switchyard.Bench; internal static class Program { static int Main(string[] args) => 0; }
