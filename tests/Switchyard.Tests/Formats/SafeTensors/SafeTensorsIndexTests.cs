@@ -104,6 +104,27 @@ public sealed class SafeTensorsIndexTests : IDisposable
     }
 
     [Fact]
+    public void WriteSharded_OverEarlierSave_RemovesItsStaleFilesOnly()
+    {
+        // Given an earlier 3-shard save and an unrelated file that merely looks similar
+        SafeTensors.WriteSharded(_dir.Path, Checkpoint(), 100);
+        File.WriteAllText(_dir.File("model-0000x-of-00003.safetensors"), "not ours");
+        File.WriteAllText(_dir.File("notes.txt"), "keep");
+
+        // When the same folder gets a checkpoint that fits one file
+        SafeTensors.WriteSharded(_dir.Path, Checkpoint(), 1 << 20);
+
+        // Then the old shards and index are gone, so loaders cannot pick them up
+        Assert.Equal(["model-0000x-of-00003.safetensors", "model.safetensors", "notes.txt"],
+            Directory.GetFiles(_dir.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+
+        // And going back to shards removes the single file
+        SafeTensors.WriteSharded(_dir.Path, Checkpoint(), 100);
+        Assert.False(File.Exists(_dir.File("model.safetensors")));
+        Assert.True(File.Exists(_dir.File("model-00003-of-00003.safetensors")));
+    }
+
+    [Fact]
     public void WriteSharded_InvalidEntry_WritesNothing()
     {
         SafeTensorEntry[] entries = [.. Checkpoint(), new("model.a", new Shape(1), TensorDType.F32, new float[1])];
