@@ -134,7 +134,8 @@ public static class SafeTensors
         var keep = new HashSet<string>(written.Select(Path.GetFullPath), StringComparer.Ordinal);
         var candidates = Directory.EnumerateFiles(directory, stem + "-?????-of-?????.safetensors")
             .Where(f => IsShardName(Path.GetFileName(f), stem))
-            .Append(otherLayout);
+            .Append(otherLayout)
+            .ToList(); // materialized: deleting while enumerating a folder is unspecified
         foreach (string f in candidates)
         {
             if (!keep.Contains(Path.GetFullPath(f)) && File.Exists(f)) File.Delete(f);
