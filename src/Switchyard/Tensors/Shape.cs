@@ -30,10 +30,10 @@ public readonly struct Shape : IEquatable<Shape>
             if (size > int.MaxValue) throw new ArgumentException("shape has more than 2^31-1 elements", nameof(dims));
         }
         Rank = dims.Length;
-        _d0 = dims.Length > 0 ? dims[0] : 1;
-        _d1 = dims.Length > 1 ? dims[1] : 1;
-        _d2 = dims.Length > 2 ? dims[2] : 1;
-        _d3 = dims.Length > 3 ? dims[3] : 1;
+        _d0 = dims.Length > 0 ? dims[0] : 0;
+        _d1 = dims.Length > 1 ? dims[1] : 0;
+        _d2 = dims.Length > 2 ? dims[2] : 0;
+        _d3 = dims.Length > 3 ? dims[3] : 0;
     }
 
     /// <summary>Dimension <paramref name="axis"/>; negative axes count from the end.</summary>
@@ -47,11 +47,12 @@ public readonly struct Shape : IEquatable<Shape>
         }
     }
 
-    /// <summary>Total number of elements (1 for a scalar).</summary>
+    /// <summary>Total number of elements (1 for a scalar, including <c>default(Shape)</c>).</summary>
     public int Size
     {
+        // Unused dimensions are stored as 0, so default(Shape) equals new Shape() (a scalar).
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => _d0 * _d1 * _d2 * _d3;
+        get => Rank switch { 0 => 1, 1 => _d0, 2 => _d0 * _d1, 3 => _d0 * _d1 * _d2, _ => _d0 * _d1 * _d2 * _d3 };
     }
 
     /// <summary>The last dimension (row length of a row-major tensor); 1 for a scalar.</summary>

@@ -16,6 +16,14 @@ public class ShapeTests
     }
 
     [Fact]
+    public void Shape_Default_IsTheScalarShape()
+    {
+        Assert.Equal(new Shape(), default);
+        Assert.Equal(1, default(Shape).Size);
+        Assert.Equal(0, new Shape(3, 0).Size);
+    }
+
+    [Fact]
     public void Shape_TooManyDims_Throws() =>
         Assert.Throws<ArgumentException>(() => new Shape(1, 2, 3, 4, 5));
 
