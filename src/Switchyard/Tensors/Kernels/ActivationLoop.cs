@@ -25,13 +25,6 @@ internal static unsafe class ActivationLoop
     // Below this many elements per part, waking threads costs more than the math (~1 ns/element).
     internal const int MinElementsPerPart = 1 << 15;
 
-    /// <summary>Throws unless <paramref name="actual"/> equals <paramref name="expected"/>.</summary>
-    public static void CheckLength(string name, int actual, string expectedName, int expected)
-    {
-        if (actual != expected)
-            throw new ArgumentException($"{name} has {actual} elements but {expectedName} has {expected}; they must match.", name);
-    }
-
     /// <summary>Number of parts for <paramref name="work"/> elements on <paramref name="threads"/> threads.</summary>
     public static int Parts(long work, int threads, int minPerPart = MinElementsPerPart) =>
         (int)Math.Max(1, Math.Min(threads, work / minPerPart));

@@ -22,8 +22,8 @@ public static unsafe class SwiGlu
 
     internal static void Forward(ReadOnlySpan<float> gate, ReadOnlySpan<float> up, Span<float> y, SimdWidth width, int threads)
     {
-        ActivationLoop.CheckLength(nameof(up), up.Length, nameof(gate), gate.Length);
-        ActivationLoop.CheckLength(nameof(y), y.Length, nameof(gate), gate.Length);
+        KernelChecks.Length(nameof(up), up.Length, nameof(gate), gate.Length);
+        KernelChecks.Length(nameof(y), y.Length, nameof(gate), gate.Length);
         ActivationLoop.Run<ForwardOp>(gate, up, gate, y, accumulate: false, width, threads);
     }
 
@@ -31,10 +31,10 @@ public static unsafe class SwiGlu
         SimdWidth width, int threads)
     {
         int n = gate.Length;
-        ActivationLoop.CheckLength(nameof(up), up.Length, nameof(gate), n);
-        ActivationLoop.CheckLength(nameof(dy), dy.Length, nameof(gate), n);
-        ActivationLoop.CheckLength(nameof(dGate), dGate.Length, nameof(gate), n);
-        ActivationLoop.CheckLength(nameof(dUp), dUp.Length, nameof(gate), n);
+        KernelChecks.Length(nameof(up), up.Length, nameof(gate), n);
+        KernelChecks.Length(nameof(dy), dy.Length, nameof(gate), n);
+        KernelChecks.Length(nameof(dGate), dGate.Length, nameof(gate), n);
+        KernelChecks.Length(nameof(dUp), dUp.Length, nameof(gate), n);
         int parts = ActivationLoop.Parts(n, threads);
         fixed (float* pg = gate, pu = up, pdy = dy, pdg = dGate, pdu = dUp)
         {

@@ -7,8 +7,10 @@ namespace Switchyard.Tensors.Kernels;
 /// Vectorized transcendental functions for the activation kernels, each a few float ulps from
 /// the true value, with a scalar twin that runs the same formula (MathF.Exp for the exponential).
 /// The formulas avoid cancellation: sigmoid is built from e^−|x| and the normal tail from erfc.
+/// Also the row reductions of the norm kernels (two accumulators each, for instruction-level
+/// parallelism; the summation order is fixed for a given width, so results are reproducible).
 /// </summary>
-internal static class VectorMath
+internal static unsafe class VectorMath
 {
     const float Log2E = 1.44269504088896341f;
     // ln 2 split so that k·Ln2Hi is exact for |k| ≤ 2^9: the reduction x − k·ln2 loses no bits.
@@ -201,5 +203,149 @@ internal static class VectorMath
         slope = er * r;
         // NaN fails the comparison and takes e·r, which is NaN too.
         return x >= 0f ? r : er;
+    }
+
+    /// <summary>Σ (x[i] − shift)² over <paramref name="n"/> floats; shift 0 gives the sum of squares.</summary>
+    public static float SumSquares(float* x, int n, float shift, SimdWidth width)
+    {
+        int i = 0;
+        float sum = 0f;
+        if (width == SimdWidth.V512 && n >= Vector512<float>.Count)
+        {
+            const int W = 16;
+            Vector512<float> a0 = default, a1 = default, m = Vector512.Create(shift);
+            for (; i <= n - 2 * W; i += 2 * W)
+            {
+                var d0 = Vector512.Load(x + i) - m;
+                var d1 = Vector512.Load(x + i + W) - m;
+                a0 = Vector512.FusedMultiplyAdd(d0, d0, a0);
+                a1 = Vector512.FusedMultiplyAdd(d1, d1, a1);
+            }
+            for (; i <= n - W; i += W)
+            {
+                var d = Vector512.Load(x + i) - m;
+                a0 = Vector512.FusedMultiplyAdd(d, d, a0);
+            }
+            sum = Vector512.Sum(a0 + a1);
+        }
+        else if (width >= SimdWidth.V256 && n >= Vector256<float>.Count)
+        {
+            const int W = 8;
+            Vector256<float> a0 = default, a1 = default, m = Vector256.Create(shift);
+            for (; i <= n - 2 * W; i += 2 * W)
+            {
+                var d0 = Vector256.Load(x + i) - m;
+                var d1 = Vector256.Load(x + i + W) - m;
+                a0 = Vector256.FusedMultiplyAdd(d0, d0, a0);
+                a1 = Vector256.FusedMultiplyAdd(d1, d1, a1);
+            }
+            for (; i <= n - W; i += W)
+            {
+                var d = Vector256.Load(x + i) - m;
+                a0 = Vector256.FusedMultiplyAdd(d, d, a0);
+            }
+            sum = Vector256.Sum(a0 + a1);
+        }
+        for (; i < n; i++)
+        {
+            float d = x[i] - shift;
+            sum = MathF.FusedMultiplyAdd(d, d, sum);
+        }
+        return sum;
+    }
+
+    /// <summary>Σ x[i] over <paramref name="n"/> floats.</summary>
+    public static float Sum(float* x, int n, SimdWidth width)
+    {
+        int i = 0;
+        float sum = 0f;
+        if (width == SimdWidth.V512 && n >= Vector512<float>.Count)
+        {
+            const int W = 16;
+            Vector512<float> a0 = default, a1 = default;
+            for (; i <= n - 2 * W; i += 2 * W)
+            {
+                a0 += Vector512.Load(x + i);
+                a1 += Vector512.Load(x + i + W);
+            }
+            for (; i <= n - W; i += W) a0 += Vector512.Load(x + i);
+            sum = Vector512.Sum(a0 + a1);
+        }
+        else if (width >= SimdWidth.V256 && n >= Vector256<float>.Count)
+        {
+            const int W = 8;
+            Vector256<float> a0 = default, a1 = default;
+            for (; i <= n - 2 * W; i += 2 * W)
+            {
+                a0 += Vector256.Load(x + i);
+                a1 += Vector256.Load(x + i + W);
+            }
+            for (; i <= n - W; i += W) a0 += Vector256.Load(x + i);
+            sum = Vector256.Sum(a0 + a1);
+        }
+        for (; i < n; i++) sum += x[i];
+        return sum;
+    }
+
+    /// <summary>
+    /// Σ a[i]·b[i] and Σ a[i]·b[i]·(c[i] − shift) over <paramref name="n"/> floats: the two
+    /// reductions of a norm backward row (a = dy, b = weight, c = x).
+    /// </summary>
+    public static float Dot3(float* a, float* b, float* c, float shift, int n, SimdWidth width, out float plainSum)
+    {
+        int i = 0;
+        float sum = 0f, plain = 0f;
+        if (width == SimdWidth.V512 && n >= Vector512<float>.Count)
+        {
+            const int W = 16;
+            Vector512<float> s0 = default, s1 = default, p0 = default, p1 = default, m = Vector512.Create(shift);
+            for (; i <= n - 2 * W; i += 2 * W)
+            {
+                var g0 = Vector512.Load(a + i) * Vector512.Load(b + i);
+                var g1 = Vector512.Load(a + i + W) * Vector512.Load(b + i + W);
+                p0 += g0;
+                p1 += g1;
+                s0 = Vector512.FusedMultiplyAdd(g0, Vector512.Load(c + i) - m, s0);
+                s1 = Vector512.FusedMultiplyAdd(g1, Vector512.Load(c + i + W) - m, s1);
+            }
+            for (; i <= n - W; i += W)
+            {
+                var g = Vector512.Load(a + i) * Vector512.Load(b + i);
+                p0 += g;
+                s0 = Vector512.FusedMultiplyAdd(g, Vector512.Load(c + i) - m, s0);
+            }
+            sum = Vector512.Sum(s0 + s1);
+            plain = Vector512.Sum(p0 + p1);
+        }
+        else if (width >= SimdWidth.V256 && n >= Vector256<float>.Count)
+        {
+            const int W = 8;
+            Vector256<float> s0 = default, s1 = default, p0 = default, p1 = default, m = Vector256.Create(shift);
+            for (; i <= n - 2 * W; i += 2 * W)
+            {
+                var g0 = Vector256.Load(a + i) * Vector256.Load(b + i);
+                var g1 = Vector256.Load(a + i + W) * Vector256.Load(b + i + W);
+                p0 += g0;
+                p1 += g1;
+                s0 = Vector256.FusedMultiplyAdd(g0, Vector256.Load(c + i) - m, s0);
+                s1 = Vector256.FusedMultiplyAdd(g1, Vector256.Load(c + i + W) - m, s1);
+            }
+            for (; i <= n - W; i += W)
+            {
+                var g = Vector256.Load(a + i) * Vector256.Load(b + i);
+                p0 += g;
+                s0 = Vector256.FusedMultiplyAdd(g, Vector256.Load(c + i) - m, s0);
+            }
+            sum = Vector256.Sum(s0 + s1);
+            plain = Vector256.Sum(p0 + p1);
+        }
+        for (; i < n; i++)
+        {
+            float g = a[i] * b[i];
+            plain += g;
+            sum = MathF.FusedMultiplyAdd(g, c[i] - shift, sum);
+        }
+        plainSum = plain;
+        return sum;
     }
 }
