@@ -91,9 +91,10 @@ public static class Gelu
         T.CreateChecked(0.5) * Erfc(-x / T.Sqrt(T.CreateChecked(2)));
 
     /// <summary>
-    /// erfc(z) for the oracle (.NET has no erf): below 3 by the all-positive series
-    /// erf(z) = 2/√π·e^(−z²)·Σ z·(2z²)ⁿ/(2n+1)!! (no cancellation), above by the Laplace
-    /// continued fraction erfc(z) = e^(−z²)/√π · 1/(z + ½/(z + 1/(z + 3/2/(z + …)))).
+    /// erfc(z) for the oracle (.NET has no erf), to about 1e-16 relative in double: below 1 by the
+    /// all-positive series erf(z) = 2/√π·e^(−z²)·Σ z·(2z²)ⁿ/(2n+1)!! (1 − erf loses under a
+    /// digit there), above by the Laplace continued fraction
+    /// erfc(z) = e^(−z²)/√π · 1/(z + ½/(z + 1/(z + 3/2/(z + …)))), 200 terms (converged from z = 1).
     /// </summary>
     internal static T Erfc<T>(T z) where T : IFloatingPointIeee754<T>
     {
@@ -101,7 +102,7 @@ public static class Gelu
         if (z < T.Zero) return T.CreateChecked(2) - Erfc(-z);
         T twoOverSqrtPi = T.CreateChecked(1.1283791670955126);
         T gauss = T.Exp(-z * z);
-        if (z < T.CreateChecked(3))
+        if (z < T.One)
         {
             T twoZ2 = T.CreateChecked(2) * z * z, term = z, sum = z;
             for (int n = 1; n < 200 && term > sum * T.Epsilon; n++)
@@ -112,7 +113,7 @@ public static class Gelu
             return T.One - twoOverSqrtPi * gauss * sum;
         }
         T f = z;
-        for (int k = 60; k >= 1; k--) f = z + T.CreateChecked(k * 0.5) / f;
+        for (int k = 200; k >= 1; k--) f = z + T.CreateChecked(k * 0.5) / f;
         return gauss / (T.Sqrt(T.Pi) * f);
     }
 
