@@ -127,6 +127,18 @@ public class LayerNormTests
     }
 
     [Fact]
+    public void Forward_InPlace_EqualsOutOfPlace()
+    {
+        const int rows = 3, cols = 41;
+        var rng = new Rng(56);
+        float[] x = Rand.Floats(rng, rows * cols), w = Rand.Floats(rng, cols), b = Rand.Floats(rng, cols);
+        float[] y = new float[rows * cols], m = new float[rows], s = new float[rows];
+        LayerNorm.Forward(x, w, b, y, m, s, rows, cols, Eps);
+        LayerNorm.Forward(x, w, b, x, m, s, rows, cols, Eps);
+        AssertBitIdentical(y, x, "y");
+    }
+
+    [Fact]
     public void Forward_ConstantRow_GivesBias()
     {
         float[] x = [3f, 3f, 3f], w = [2f, 2f, 2f], b = [0.5f, -1f, 7f], y = new float[3], m = new float[1], s = new float[1];

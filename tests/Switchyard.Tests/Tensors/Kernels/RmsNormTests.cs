@@ -97,6 +97,17 @@ public class RmsNormTests
     }
 
     [Fact]
+    public void Forward_InPlace_EqualsOutOfPlace()
+    {
+        const int rows = 3, cols = 41;
+        var rng = new Rng(45);
+        float[] x = Rand.Floats(rng, rows * cols), w = Rand.Floats(rng, cols), y = new float[rows * cols], inv = new float[rows];
+        RmsNorm.Forward(x, w, y, inv, rows, cols, Eps);
+        RmsNorm.Forward(x, w, x, inv, rows, cols, Eps);
+        AssertBitIdentical(y, x, "y");
+    }
+
+    [Fact]
     public void Forward_ZeroRow_GivesZerosWithFiniteInverseRms()
     {
         float[] x = new float[5], w = [1f, 2f, 3f, 4f, 5f], y = new float[5], inv = new float[1];
