@@ -179,8 +179,13 @@ public static class Gelu
     /// <summary>b·(σ(2u) + a·σ(1 − σ)·d(2u)/da).</summary>
     internal readonly struct TanhBackwardOp : IElementwiseOp
     {
+        // Beyond |x| = 1e4 the slope term is exactly 0 and σ exactly 0 or 1; clamping keeps x² and
+        // d(2u)/dx finite there, where 0·∞ would give NaN for large finite inputs.
+        const float SlopeClamp = 1e4f;
+
         public static float Invoke(float a, float b, float c)
         {
+            a = MathF.Min(MathF.Max(a, -SlopeClamp), SlopeClamp);
             float a2 = a * a;
             float s = VectorMath.Sigmoid(a * MathF.FusedMultiplyAdd(TwoSqrt2OverPiCubic, a2, TwoSqrt2OverPi), out float slope);
             float du = MathF.FusedMultiplyAdd(ThreeTwoSqrt2OverPiCubic, a2, TwoSqrt2OverPi);
@@ -189,6 +194,7 @@ public static class Gelu
 
         public static Vector256<float> Invoke(Vector256<float> a, Vector256<float> b, Vector256<float> c)
         {
+            a = Vector256.Min(Vector256.Max(a, Vector256.Create(-SlopeClamp)), Vector256.Create(SlopeClamp));
             var a2 = a * a;
             var s = VectorMath.Sigmoid(a * Vector256.FusedMultiplyAdd(Vector256.Create(TwoSqrt2OverPiCubic), a2, Vector256.Create(TwoSqrt2OverPi)), out var slope);
             var du = Vector256.FusedMultiplyAdd(Vector256.Create(ThreeTwoSqrt2OverPiCubic), a2, Vector256.Create(TwoSqrt2OverPi));
@@ -197,6 +203,7 @@ public static class Gelu
 
         public static Vector512<float> Invoke(Vector512<float> a, Vector512<float> b, Vector512<float> c)
         {
+            a = Vector512.Min(Vector512.Max(a, Vector512.Create(-SlopeClamp)), Vector512.Create(SlopeClamp));
             var a2 = a * a;
             var s = VectorMath.Sigmoid(a * Vector512.FusedMultiplyAdd(Vector512.Create(TwoSqrt2OverPiCubic), a2, Vector512.Create(TwoSqrt2OverPi)), out var slope);
             var du = Vector512.FusedMultiplyAdd(Vector512.Create(ThreeTwoSqrt2OverPiCubic), a2, Vector512.Create(TwoSqrt2OverPi));

@@ -126,6 +126,8 @@ public class GeluTests
             Assert.Equal(0f, y[5]);
             Assert.Equal(1f, dx[0]);
             Assert.Equal(0f, dx[1]);
+            Assert.Equal(1f, dx[2]);
+            Assert.Equal(0f, dx[3]);
             Assert.True(float.IsNaN(dx[4]));
             Assert.Equal(0.5f, dx[5]);
         }
