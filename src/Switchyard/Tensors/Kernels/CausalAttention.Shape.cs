@@ -1,0 +1,61 @@
+namespace Switchyard.Tensors.Kernels;
+
+public static partial class CausalAttention
+{
+    /// <summary>The sizes of one attention call, validated once; offsets of rows in the three layouts.</summary>
+    internal readonly struct AttentionShape
+    {
+        public readonly int Batch, Seq, QHeads, KvHeads, HeadDim;
+
+        /// <summary>Query heads sharing one kv head.</summary>
+        public readonly int Group;
+
+        /// <exception cref="ArgumentException">A size is out of range or qHeads is not a multiple of kvHeads.</exception>
+        public AttentionShape(int batch, int seq, int qHeads, int kvHeads, int headDim)
+        {
+            if (batch < 0) throw new ArgumentOutOfRangeException(nameof(batch), batch, "batch must not be negative");
+            if (seq < 0) throw new ArgumentOutOfRangeException(nameof(seq), seq, "seq must not be negative");
+            if (qHeads < 1) throw new ArgumentOutOfRangeException(nameof(qHeads), qHeads, "qHeads must be at least 1");
+            if (kvHeads < 1) throw new ArgumentOutOfRangeException(nameof(kvHeads), kvHeads, "kvHeads must be at least 1");
+            if (headDim < 1) throw new ArgumentOutOfRangeException(nameof(headDim), headDim, "headDim must be at least 1");
+            if (qHeads % kvHeads != 0)
+                throw new ArgumentException(
+                    $"qHeads ({qHeads}) must be a multiple of kvHeads ({kvHeads}) for grouped-query attention.", nameof(qHeads));
+            Batch = batch; Seq = seq; QHeads = qHeads; KvHeads = kvHeads; HeadDim = headDim;
+            Group = qHeads / kvHeads;
+        }
+
+        /// <summary>Elements of q, o, dO, dq: batch·seq·qHeads·headDim.</summary>
+        public long QueryLength => (long)Batch * Seq * QHeads * HeadDim;
+
+        /// <summary>Elements of k, v, dk, dv: batch·seq·kvHeads·headDim.</summary>
+        public long KeyLength => (long)Batch * Seq * KvHeads * HeadDim;
+
+        /// <summary>Elements of logSumExp: batch·qHeads·seq.</summary>
+        public long RowCount => (long)Batch * QHeads * Seq;
+
+        public void CheckQueries(int length, string name) =>
+            Check(length, QueryLength, name, $"batch·seq·qHeads·headDim = {Batch}·{Seq}·{QHeads}·{HeadDim}");
+
+        public void CheckKeys(int length, string name) =>
+            Check(length, KeyLength, name, $"batch·seq·kvHeads·headDim = {Batch}·{Seq}·{KvHeads}·{HeadDim}");
+
+        public void CheckRows(int length, string name) =>
+            Check(length, RowCount, name, $"batch·qHeads·seq = {Batch}·{QHeads}·{Seq}");
+
+        static void Check(int length, long expected, string name, string formula)
+        {
+            if (length != expected)
+                throw new ArgumentException($"{name} has length {length}; expected {expected} ({formula}).", name);
+        }
+
+        /// <summary>Offset of q/o row (b, token i, query head h).</summary>
+        public long QueryOffset(int b, int i, int h) => (((long)b * Seq + i) * QHeads + h) * HeadDim;
+
+        /// <summary>Offset of k/v row (b, token j, kv head g).</summary>
+        public long KeyOffset(int b, int j, int g) => (((long)b * Seq + j) * KvHeads + g) * HeadDim;
+
+        /// <summary>Offset of logSumExp entry (b, query head h, token i).</summary>
+        public long RowOffset(int b, int h, int i) => ((long)b * QHeads + h) * Seq + i;
+    }
+}
