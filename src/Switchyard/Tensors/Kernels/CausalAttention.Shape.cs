@@ -34,20 +34,25 @@ public static partial class CausalAttention
         /// <summary>Elements of logSumExp: batch·qHeads·seq.</summary>
         public long RowCount => (long)Batch * QHeads * Seq;
 
-        public void CheckQueries(int length, string name) =>
-            Check(length, QueryLength, name, $"batch·seq·qHeads·headDim = {Batch}·{Seq}·{QHeads}·{HeadDim}");
-
-        public void CheckKeys(int length, string name) =>
-            Check(length, KeyLength, name, $"batch·seq·kvHeads·headDim = {Batch}·{Seq}·{KvHeads}·{HeadDim}");
-
-        public void CheckRows(int length, string name) =>
-            Check(length, RowCount, name, $"batch·qHeads·seq = {Batch}·{QHeads}·{Seq}");
-
-        static void Check(int length, long expected, string name, string formula)
+        public void CheckQueries(int length, string name)
         {
-            if (length != expected)
-                throw new ArgumentException($"{name} has length {length}; expected {expected} ({formula}).", name);
+            if (length != QueryLength) ThrowLength(name, length, QueryLength, "batch·seq·qHeads·headDim", Batch, Seq, QHeads, HeadDim);
         }
+
+        public void CheckKeys(int length, string name)
+        {
+            if (length != KeyLength) ThrowLength(name, length, KeyLength, "batch·seq·kvHeads·headDim", Batch, Seq, KvHeads, HeadDim);
+        }
+
+        public void CheckRows(int length, string name)
+        {
+            if (length != RowCount) ThrowLength(name, length, RowCount, "batch·qHeads·seq", Batch, QHeads, Seq);
+        }
+
+        // The message is built only on failure: validation must not allocate on the hot path.
+        static void ThrowLength(string name, int length, long expected, string formula, params ReadOnlySpan<int> sizes) =>
+            throw new ArgumentException(
+                $"{name} has length {length}; expected {expected} ({formula} = {string.Join("·", sizes.ToArray())}).", name);
 
         /// <summary>Offset of q/o row (b, token i, query head h).</summary>
         public long QueryOffset(int b, int i, int h) => (((long)b * Seq + i) * QHeads + h) * HeadDim;
