@@ -165,6 +165,45 @@ public class TapeKernelOpGradientTests
     }
 
     [Fact]
+    public void IndexSelect_RepeatedIndices_GradientMatchesFloat64()
+    {
+        int[] idx = [3, 0, 3, 1, 3];
+        Check([Random(new Shape(4, 5), 1)], (t, v) => t.IndexSelect(v[0], idx), x =>
+        {
+            var y = new double[idx.Length * 5];
+            IndexSelect.ReferenceForward<double>(x[0], idx, y, 5);
+            return y;
+        });
+    }
+
+    [Fact]
+    public void Embedding_GradientMatchesFloat64()
+    {
+        int[] ids = [2, 2, 0];
+        Check([Random(new Shape(3, 4), 1)], (t, v) => t.Embedding(v[0], ids), x =>
+        {
+            var y = new double[12];
+            IndexSelect.ReferenceForward<double>(x[0], ids, y, 4);
+            return y;
+        });
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ScatterAdd_CollidingRows_GradientMatchesFloat64(bool withWeights)
+    {
+        int[] idx = [1, 0, 1, 1, 2];
+        Tensor[] inputs = withWeights ? [Random(new Shape(5, 3), 1), Random(new Shape(5), 2)] : [Random(new Shape(5, 3), 1)];
+        Check(inputs, (t, v) => t.ScatterAdd(v[0], idx, withWeights ? v[1] : null, 4), x =>
+        {
+            var y = new double[12];
+            ScatterAdd.ReferenceForward<double>(x[0], idx, withWeights ? x[1] : default, y, 3);
+            return y;
+        });
+    }
+
+    [Fact]
     public void TopK_Rows_ReturnsDescendingIndicesWithoutRecording()
     {
         var tape = new Tape(4096);
