@@ -120,7 +120,7 @@ function buildBrown() {
         }
       }
     }
-    docs.push({id, genre: genres.get(id), text})
+    docs.push({id, genre: genres.get(id), language: 'eng', family: 'Germanic', script: 'Latin', text})
     // Compact: the words are the text itself (each token runs from its start to the next
     // whitespace or the next token's start), so only tags and delta-coded starts are stored.
     pos.push({id, tags: tags.join(' '), starts: deltas(offsets), sentences: deltas(sentences)})
