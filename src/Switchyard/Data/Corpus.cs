@@ -15,7 +15,9 @@ public sealed class Corpus
     /// <summary>Embedded resource name of the UDHR translations.</summary>
     public const string UdhrResource = "udhr.jsonl.gz";
 
-    static Corpus? s_brown, s_udhr;
+    // Lazy: concurrent first callers (parallel tests, threads) wait for one load instead of each parsing the file.
+    static readonly Lazy<Corpus> s_brown = new(() => new Corpus("brown", CorpusFile.ReadResource(BrownResource)));
+    static readonly Lazy<Corpus> s_udhr = new(() => new Corpus("udhr", CorpusFile.ReadResource(UdhrResource)));
 
     readonly Document[] _documents;
 
@@ -48,7 +50,7 @@ public sealed class Corpus
     /// The Brown corpus (Francis and Kučera, 1961): 500 documents of ~2000 words, each with
     /// its genre (one of 15) as domain; language <c>eng</c>. Loaded once and cached.
     /// </summary>
-    public static Corpus Brown() => s_brown ??= new Corpus("brown", CorpusFile.ReadResource(BrownResource));
+    public static Corpus Brown() => s_brown.Value;
 
     /// <summary>
     /// The Universal Declaration of Human Rights in 41 languages: one document per language
@@ -56,7 +58,7 @@ public sealed class Corpus
     /// language code. Split keys are per article, so splits hold out whole articles in every
     /// language at once. Loaded once and cached.
     /// </summary>
-    public static Corpus Udhr() => s_udhr ??= new Corpus("udhr", CorpusFile.ReadResource(UdhrResource));
+    public static Corpus Udhr() => s_udhr.Value;
 
     /// <summary>
     /// Loads a corpus file in the bundled format (JSON Lines, one record per line, gzip or

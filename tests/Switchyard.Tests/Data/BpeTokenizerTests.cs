@@ -11,6 +11,9 @@ public sealed class BpeTokenizerTests : IDisposable
         if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
     }
 
+    // Trained once for the class: the tests check what is done with a vocabulary, not training speed.
+    static readonly Lazy<BpeVocabulary> s_vocab600 = new(() => BpeTrainer.Train(TrainingTexts(), vocabSize: 600));
+
     static IEnumerable<string> TrainingTexts()
     {
         CorpusSplit brown = Corpus.Brown().Split(0.1, seed: 1);
@@ -37,7 +40,7 @@ public sealed class BpeTokenizerTests : IDisposable
     public void TrainSaveLoad_AnyText_RoundTrips(string text)
     {
         // Given a vocabulary trained by our trainer and saved as vocab.json + merges.txt
-        BpeVocabulary vocab = BpeTrainer.Train(TrainingTexts(), vocabSize: 600);
+        BpeVocabulary vocab = s_vocab600.Value;
         vocab.Save(_dir);
 
         // When Microsoft.ML.Tokenizers loads and encodes with it
@@ -52,7 +55,7 @@ public sealed class BpeTokenizerTests : IDisposable
     [Fact]
     public void Encode_TrainedVocabulary_CompressesEnglishBelowBytes()
     {
-        BpeVocabulary vocab = BpeTrainer.Train(TrainingTexts(), vocabSize: 600);
+        BpeVocabulary vocab = s_vocab600.Value;
         ITokenizer tok = BpeTokenizer.Create(vocab);
         string text = Corpus.Brown().Documents[^1].Text;
 
@@ -76,7 +79,7 @@ public sealed class BpeTokenizerTests : IDisposable
     public void Train_MergesMatchOurOwnGreedyEncodingOfFrequentWord()
     {
         // "the" with a leading space is the most frequent English word: it must be one token.
-        BpeVocabulary vocab = BpeTrainer.Train(TrainingTexts(), vocabSize: 600);
+        BpeVocabulary vocab = s_vocab600.Value;
         ITokenizer tok = BpeTokenizer.Create(vocab);
         int[] ids = tok.Encode(" the");
         Assert.Single(ids);

@@ -5,10 +5,10 @@ namespace Switchyard.Data;
 /// <summary>The Brown corpus part-of-speech tags, kept apart from the text for routing analysis (which expert sees nouns?).</summary>
 public static class BrownTags
 {
-    static IReadOnlyList<TaggedDocument>? s_tags;
+    static readonly Lazy<IReadOnlyList<TaggedDocument>> s_tags = new(() => Read(CorpusFile.OpenResource(Corpus.BrownTagsResource), Corpus.BrownTagsResource));
 
     /// <summary>Tags of all 500 Brown documents, in the order of <see cref="Corpus.Brown"/>. Loaded once and cached.</summary>
-    public static IReadOnlyList<TaggedDocument> Load() => s_tags ??= Read(CorpusFile.OpenResource(Corpus.BrownTagsResource), Corpus.BrownTagsResource);
+    public static IReadOnlyList<TaggedDocument> Load() => s_tags.Value;
 
     internal static TaggedDocument[] Read(Stream raw, string path)
     {

@@ -70,9 +70,12 @@ public static class BpeTrainer
             merges.Add((tokens[left], tokens[right]));
 
             touched.Clear();
+            // Ascending word order: the heap's content does not depend on hash-set order.
             int[] affected = [.. where[best].Order()];
+            where.Remove(best); // merged everywhere below: the pair no longer exists
             foreach (int w in affected)
             {
+                if (!Contains(words[w], left, right)) continue; // stale: an earlier merge consumed it
                 AddPairs(w, -1);
                 List<int> s = words[w];
                 int o = 0;
@@ -88,6 +91,13 @@ public static class BpeTrainer
                 if (counts.GetValueOrDefault(key) is > 0 and var c) heap.Enqueue(key, (-c, key));
         }
         return new BpeVocabulary([.. tokens], [.. merges]);
+
+        static bool Contains(List<int> s, int left, int right)
+        {
+            for (int i = 0; i + 1 < s.Count; i++)
+                if (s[i] == left && s[i + 1] == right) return true;
+            return false;
+        }
 
         void AddPairs(int w, int sign)
         {
