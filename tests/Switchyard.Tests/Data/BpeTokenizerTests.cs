@@ -87,6 +87,27 @@ public sealed class BpeTokenizerTests : IDisposable
     }
 
     [Fact]
+    public void TaskStream_WithBpe_MaskCoversExactlyTheAnswers()
+    {
+        // Given synthetic documents and a BPE vocabulary whose merges could span '=' boundaries
+        CorpusSplit tasks = SyntheticTasks.CreateSplit(30, 5, seed: 3);
+        BpeVocabulary vocab = BpeTrainer.Train(tasks.Train.Documents.Select(d => d.Text), vocabSize: 400, minFrequency: 1);
+        ITokenizer tok = BpeTokenizer.Create(vocab);
+        var mixture = new DataMixture(tok, [new MixtureComponent("tasks", tasks, 1)]);
+
+        // When the training stream is built, then each document's masked tokens decode to its answer
+        TokenStream stream = mixture.Train[0];
+        for (int d = 0; d < stream.Documents; d++)
+        {
+            Document doc = tasks.Train.Documents[d];
+            var answer = new List<int>();
+            for (int p = stream.DocStarts[d]; p < stream.DocStarts[d + 1]; p++)
+                if (stream.Mask![p] == 1) answer.Add(stream.Tokens[p]);
+            Assert.Equal(doc.Text[doc.Answers[0].Start..], tok.Decode(answer.ToArray()));
+        }
+    }
+
+    [Fact]
     public void Load_MissingFile_ThrowsNamingIt()
     {
         var e = Assert.Throws<SwitchyardException>(() => BpeTokenizer.Load(_dir));

@@ -90,6 +90,15 @@ public sealed class BpeTokenizer : ITokenizer
     /// <inheritdoc/>
     public int EosId => ByteLevel.EosId;
 
+    /// <summary>The ids of <paramref name="text"/> (the interface's default method, callable on the class too).</summary>
+    public int[] Encode(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var ids = new List<int>(text.Length);
+        Encode(text.AsSpan(), ids);
+        return [.. ids];
+    }
+
     /// <inheritdoc/>
     public void Encode(ReadOnlySpan<char> text, List<int> ids)
     {
