@@ -190,6 +190,20 @@ public sealed class TokenBatcherTests
     }
 
     [Fact]
+    public void Bundled_HasAllGenresLanguagesAndTasks()
+    {
+        DataMixture m = DataMixture.Bundled(seed: 1);
+
+        Assert.Equal(["brown", "udhr", "tasks"], m.Labels.Sources);
+        Assert.Equal(15 + 41 + 8, m.Labels.Domains.Count);
+        Assert.Equal(9, m.Labels.Tasks.Count); // 8 tasks + text
+        Assert.Equal(42, m.Labels.Languages.Count); // 41 UDHR (eng shared with Brown) + none
+        Assert.InRange(m.TrainTokens(0), 4_500_000, 5_800_000);
+        var batch = new TokenBatcher(m, 2, 256, seed: 0).Next();
+        Assert.All(batch.Inputs, id => Assert.InRange(id, 0, m.Tokenizer.VocabSize - 1));
+    }
+
+    [Fact]
     public void DataMixture_BadWeight_Throws()
     {
         CorpusSplit s = SyntheticTasks.CreateSplit(10, 2, seed: 0);

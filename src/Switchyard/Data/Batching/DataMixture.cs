@@ -34,6 +34,22 @@ public sealed class DataMixture
         }
     }
 
+    /// <summary>
+    /// The bundled mixture: Brown (weight 0.5, split stratified by genre), UDHR (0.3, split by
+    /// article across all languages) and the synthetic tasks (0.2; 2000 training and 200
+    /// validation examples per task), all split with <paramref name="seed"/>.
+    /// </summary>
+    /// <param name="tokenizer">Defaults to <see cref="ByteTokenizer"/>.</param>
+    /// <param name="seed">Chooses the held-out documents and generates the task examples.</param>
+    /// <param name="validationFraction">Share of Brown documents and UDHR articles held out.</param>
+    public static DataMixture Bundled(ITokenizer? tokenizer = null, ulong seed = 0, double validationFraction = 0.1) =>
+        new(tokenizer ?? ByteTokenizer.Instance,
+        [
+            new MixtureComponent("brown", Corpus.Brown().Split(validationFraction, seed), 0.5),
+            new MixtureComponent("udhr", Corpus.Udhr().Split(validationFraction, seed), 0.3),
+            new MixtureComponent("tasks", SyntheticTasks.CreateSplit(2000, 200, seed), 0.2),
+        ]);
+
     /// <summary>The tokenizer all parts were encoded with.</summary>
     public ITokenizer Tokenizer { get; }
 
