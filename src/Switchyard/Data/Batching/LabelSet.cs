@@ -1,0 +1,69 @@
+namespace Switchyard.Data;
+
+/// <summary>
+/// The names behind the per-token label ids a <see cref="TokenBatch"/> carries: id i of each
+/// kind is index i of its list. Built once per <see cref="DataMixture"/>, in ordinal order of
+/// names (sources: component order), so ids are stable for the same data.
+/// </summary>
+public sealed class LabelSet
+{
+    /// <summary>Task label of natural text (documents without a task).</summary>
+    public const string TextTask = "text";
+
+    /// <summary>Label of documents without a language or domain.</summary>
+    public const string None = "none";
+
+    internal LabelSet(string[] sources, string[] domains, string[] tasks, string[] languages, string[] families)
+    {
+        Sources = sources; Domains = domains; Tasks = tasks; Languages = languages; LanguageFamilies = families;
+        _domain = Index(domains); _task = Index(tasks); _language = Index(languages);
+    }
+
+    readonly Dictionary<string, int> _domain, _task, _language;
+
+    /// <summary>Mixture component names.</summary>
+    public IReadOnlyList<string> Sources { get; }
+
+    /// <summary>Domain names (genres, language codes, task names).</summary>
+    public IReadOnlyList<string> Domains { get; }
+
+    /// <summary>Task names; <see cref="TextTask"/> for natural text.</summary>
+    public IReadOnlyList<string> Tasks { get; }
+
+    /// <summary>Language codes; <see cref="None"/> for synthetic tasks.</summary>
+    public IReadOnlyList<string> Languages { get; }
+
+    /// <summary>Family of each language id (parallel to <see cref="Languages"/>; <see cref="None"/> when unknown).</summary>
+    public IReadOnlyList<string> LanguageFamilies { get; }
+
+    /// <summary>Id of a domain name, or -1.</summary>
+    public int DomainId(string name) => _domain.GetValueOrDefault(name, -1);
+
+    /// <summary>Id of a task name, or -1.</summary>
+    public int TaskId(string name) => _task.GetValueOrDefault(name, -1);
+
+    /// <summary>Id of a language code, or -1.</summary>
+    public int LanguageId(string name) => _language.GetValueOrDefault(name, -1);
+
+    internal static LabelSet Build(IReadOnlyList<MixtureComponent> components)
+    {
+        var docs = components.SelectMany(c => c.Split.Train.Documents.Concat(c.Split.Validation.Documents)).ToList();
+        string[] domains = Sorted(docs.Select(d => d.Domain ?? None));
+        string[] tasks = Sorted(docs.Select(d => d.Task ?? TextTask));
+        string[] languages = Sorted(docs.Select(d => d.Language ?? None));
+        var family = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (Document d in docs)
+            if (d.Language is { } l && d.Family is { } f) family.TryAdd(l, f);
+        return new LabelSet([.. components.Select(c => c.Name)], domains, tasks, languages,
+            [.. languages.Select(l => family.GetValueOrDefault(l, None))]);
+    }
+
+    static string[] Sorted(IEnumerable<string> names) => [.. names.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+
+    static Dictionary<string, int> Index(string[] names)
+    {
+        var d = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < names.Length; i++) d[names[i]] = i;
+        return d;
+    }
+}
