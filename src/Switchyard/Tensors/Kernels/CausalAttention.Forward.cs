@@ -50,11 +50,12 @@ public static partial class CausalAttention
             float* kBase = _k + s.KeyOffset(b, 0, g), vBase = _v + s.KeyOffset(b, 0, g);
             var w = _width;
 
-            // Scratch: acc [rows × d] | m [rows] | l [rows] | scores [keyTile].
-            float[] scratch = Scratch(rows * d + 2 * rows + _keyTile);
+            // Scratch: acc [rows × d] | m [rows] | l [rows] | scores [ld] | scale·Kᵀ tile [d × ld].
+            int ld = PadKeys(_keyTile);
+            float[] scratch = Scratch(rows * d + 2 * rows + ld + d * ld);
             fixed (float* pScratch = scratch)
             {
-                float* acc = pScratch, m = acc + rows * d, l = m + rows, scores = l + rows;
+                float* acc = pScratch, m = acc + rows * d, l = m + rows, scores = l + rows, kt = scores + ld;
                 new Span<float>(acc, rows * d).Clear();
                 new Span<float>(m, rows).Fill(float.NegativeInfinity);
                 new Span<float>(l, rows).Clear();
@@ -64,11 +65,14 @@ public static partial class CausalAttention
                 for (int j0 = 0; j0 < i1; j0 += _keyTile)
                 {
                     int j1 = Math.Min(j0 + _keyTile, i1);
+                    // The scale is folded into the transposed keys: scores come out scaled.
+                    TransposeTile(kBase + j0 * kStride, kStride, j1 - j0, d, _scale, kt, ld);
+                    float* vTile = vBase + j0 * kStride;
                     for (int r = Math.Max(0, j0 - i0); r < rows; r++)
                     {
                         int i = i0 + r, n = Math.Min(j1, i + 1) - j0;
-                        float* qi = qBase + i * qStride, acci = acc + r * d;
-                        for (int t = 0; t < n; t++) scores[t] = _scale * Dot(qi, kBase + (j0 + t) * kStride, d, w);
+                        float* acci = acc + r * d;
+                        RowTimesTile(qBase + i * qStride, kt, d, ld, PadKeys(n), scores, w);
 
                         float mOld = m[r], mNew = MathF.Max(mOld, Max(scores, n, w));
                         if (mNew != mOld && mOld != float.NegativeInfinity)
@@ -80,7 +84,7 @@ public static partial class CausalAttention
                         }
                         m[r] = mNew;
                         l[r] += ExpShiftSum(scores, n, mNew, w);
-                        for (int t = 0; t < n; t++) Axpy(scores[t], vBase + (j0 + t) * kStride, acci, d, w);
+                        AccumulateRows(scores, 1, vTile, kStride, n, acci, d, w);
                     }
                 }
 
