@@ -118,7 +118,7 @@ public static partial class CausalAttention
             RunStrided(dqJob, dqJob.Items, threads);
 
             var dkvJob = t_keyValueGradJob ??= new KeyValueGradJob();
-            dkvJob.Set(pq, pk, pv, po, plse, pdo, pdk, pdv, shape, scale, width, keyTile);
+            dkvJob.Set(pq, pk, pv, po, plse, pdo, pdk, pdv, shape, scale, width, queryTile, keyTile);
             RunStrided(dkvJob, dkvJob.Items, threads);
         }
     }
