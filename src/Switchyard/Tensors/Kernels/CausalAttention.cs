@@ -14,9 +14,10 @@ namespace Switchyard.Tensors.Kernels;
 /// </remarks>
 public static partial class CausalAttention
 {
-    // Query rows per work item and keys per inner tile. 32×32 keeps a K and a V tile plus the
-    // accumulators in L1/L2 for headDim up to 128, and gives enough items to balance threads.
-    internal const int DefaultQueryTile = 32;
+    // Query rows per work item and keys per inner tile. Each key tile is transposed once per
+    // query tile, so 64 query rows amortize that copy (measured ~30% faster forward than 32);
+    // 32 keys fill two Vector512 score registers. Scratch stays within L1/L2 for headDim ≤ 128.
+    internal const int DefaultQueryTile = 64;
     internal const int DefaultKeyTile = 32;
 
     /// <summary>

@@ -7,7 +7,7 @@ namespace Switchyard.Tests.Tensors.Kernels;
 public class CausalAttentionTests
 {
     static readonly SimdWidth[] Widths = [SimdWidth.Scalar, SimdWidth.V256, SimdWidth.V512];
-    static readonly int[] Seqs = [1, 2, 5, 17, 64, 130]; // 64 and 130 cross the 32-row/32-key tiles
+    static readonly int[] Seqs = [1, 2, 5, 17, 64, 130]; // 64 and 130 cross the default 64-query/32-key tiles
     static readonly (int Q, int Kv)[] Heads = [(1, 1), (4, 4), (4, 2), (6, 1)];
     static readonly int[] HeadDims = [8, 16, 24, 64];
 
@@ -48,14 +48,14 @@ public class CausalAttentionTests
         public int KLen => K.Length;
         public int Rows => Batch * QHeads * Seq;
 
-        public (float[] O, float[] Lse) Forward(SimdWidth w, int threads, int qt = 32, int kt = 32)
+        public (float[] O, float[] Lse) Forward(SimdWidth w, int threads, int qt = CausalAttention.DefaultQueryTile, int kt = CausalAttention.DefaultKeyTile)
         {
             float[] o = new float[QLen], lse = new float[Rows];
             CausalAttention.Forward(Q, K, V, o, lse, Batch, Seq, QHeads, KvHeads, HeadDim, Scale, w, threads, qt, kt);
             return (o, lse);
         }
 
-        public (float[] Dq, float[] Dk, float[] Dv) Backward(float[] o, float[] lse, SimdWidth w, int threads, int qt = 32, int kt = 32)
+        public (float[] Dq, float[] Dk, float[] Dv) Backward(float[] o, float[] lse, SimdWidth w, int threads, int qt = CausalAttention.DefaultQueryTile, int kt = CausalAttention.DefaultKeyTile)
         {
             float[] dq = (float[])Dq0.Clone(), dk = (float[])Dk0.Clone(), dv = (float[])Dv0.Clone();
             CausalAttention.Backward(Q, K, V, o, lse, DO, dq, dk, dv, Batch, Seq, QHeads, KvHeads, HeadDim, Scale, w, threads, qt, kt);
@@ -168,7 +168,7 @@ public class CausalAttentionTests
     }
 
     [Theory]
-    [InlineData(32, 32)]
+    [InlineData(CausalAttention.DefaultQueryTile, CausalAttention.DefaultKeyTile)]
     [InlineData(4, 3)]
     public void Forward_LaterTokenChanges_EarlierOutputsBitIdentical(int queryTile, int keyTile)
     {
