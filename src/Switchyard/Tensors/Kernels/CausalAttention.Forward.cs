@@ -80,7 +80,7 @@ public static partial class CausalAttention
                             // The running max rose: rescale what was summed under the old one.
                             float alpha = Exp(mOld - mNew);
                             l[r] *= alpha;
-                            CausalAttention.Scale(alpha, acci, d, w);
+                            Scale(alpha, acci, acci, d, w);
                         }
                         m[r] = mNew;
                         l[r] += ExpShiftSum(scores, n, mNew, w);
@@ -91,9 +91,7 @@ public static partial class CausalAttention
                 float* lse = _lse + s.RowOffset(b, h, i0);
                 for (int r = 0; r < rows; r++)
                 {
-                    float* oi = oBase + (i0 + r) * qStride, acci = acc + r * d;
-                    float inv = 1f / l[r];
-                    for (int c = 0; c < d; c++) oi[c] = acci[c] * inv;
+                    Scale(1f / l[r], acc + r * d, oBase + (i0 + r) * qStride, d, w);
                     lse[r] = m[r] + MathF.Log(l[r]);
                 }
             }

@@ -208,41 +208,21 @@ public static partial class CausalAttention
         }
     }
 
-    /// <summary>y += alpha·x.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static unsafe void Axpy(float alpha, float* x, float* y, int n, SimdWidth w)
+    /// <summary>y = alpha·x (x and y may be the same row).</summary>
+    static unsafe void Scale(float alpha, float* x, float* y, int n, SimdWidth w)
     {
         int i = 0;
         if (w == SimdWidth.V512)
         {
             var a = Vector512.Create(alpha);
-            for (; i <= n - 16; i += 16)
-                Vector512.FusedMultiplyAdd(a, Vector512.Load(x + i), Vector512.Load(y + i)).Store(y + i);
+            for (; i <= n - 16; i += 16) (a * Vector512.Load(x + i)).Store(y + i);
         }
         if (w != SimdWidth.Scalar)
         {
             var a = Vector256.Create(alpha);
-            for (; i <= n - 8; i += 8)
-                Vector256.FusedMultiplyAdd(a, Vector256.Load(x + i), Vector256.Load(y + i)).Store(y + i);
+            for (; i <= n - 8; i += 8) (a * Vector256.Load(x + i)).Store(y + i);
         }
-        for (; i < n; i++) y[i] = MathF.FusedMultiplyAdd(alpha, x[i], y[i]);
-    }
-
-    /// <summary>y = alpha·y.</summary>
-    static unsafe void Scale(float alpha, float* y, int n, SimdWidth w)
-    {
-        int i = 0;
-        if (w == SimdWidth.V512)
-        {
-            var a = Vector512.Create(alpha);
-            for (; i <= n - 16; i += 16) (a * Vector512.Load(y + i)).Store(y + i);
-        }
-        if (w != SimdWidth.Scalar)
-        {
-            var a = Vector256.Create(alpha);
-            for (; i <= n - 8; i += 8) (a * Vector256.Load(y + i)).Store(y + i);
-        }
-        for (; i < n; i++) y[i] *= alpha;
+        for (; i < n; i++) y[i] = alpha * x[i];
     }
 
     /// <summary>y += x.</summary>
