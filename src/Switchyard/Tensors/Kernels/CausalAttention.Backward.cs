@@ -6,15 +6,13 @@ namespace Switchyard.Tensors.Kernels;
 public static partial class CausalAttention
 {
     /// <summary>Pass 1: one work item = (batch, query head, query tile); owns those dq rows.</summary>
-    sealed unsafe class QueryGradJob : IParallelJob
+    sealed unsafe class QueryGradJob : BalancedJob
     {
         float* _q, _k, _v, _o, _lse, _dO, _dq;
         AttentionShape _shape;
         float _scale;
         SimdWidth _width;
         int _queryTile, _keyTile, _queryTiles;
-
-        public int Items { get; private set; }
 
         public void Set(float* q, float* k, float* v, float* o, float* lse, float* dO, float* dq,
             AttentionShape shape, float scale, SimdWidth width, int queryTile, int keyTile)
@@ -23,15 +21,16 @@ public static partial class CausalAttention
             _shape = shape; _scale = scale; _width = width;
             _queryTile = queryTile; _keyTile = keyTile;
             _queryTiles = (shape.Seq + queryTile - 1) / queryTile;
-            Items = shape.Batch * shape.QHeads * _queryTiles;
+            Prepare(shape.Batch * shape.QHeads * _queryTiles);
         }
 
-        public void Execute(int part, int parts)
+        protected override long Cost(int item)
         {
-            for (int item = part; item < Items; item += parts) RunItem(item);
+            int i0 = item % _queryTiles * _queryTile;
+            return QueryTilePairs(i0, Math.Min(_queryTile, _shape.Seq - i0));
         }
 
-        void RunItem(int item)
+        protected override void RunItem(int item)
         {
             var s = _shape;
             int d = s.HeadDim, tile = item % _queryTiles, bh = item / _queryTiles;
@@ -81,15 +80,13 @@ public static partial class CausalAttention
     /// Pass 2: one work item = (batch, kv head, key tile); owns those dk/dv rows and sums the
     /// group's query heads in head order, then queries in token order: a fixed reduction order.
     /// </summary>
-    sealed unsafe class KeyValueGradJob : IParallelJob
+    sealed unsafe class KeyValueGradJob : BalancedJob
     {
         float* _q, _k, _v, _o, _lse, _dO, _dk, _dv;
         AttentionShape _shape;
         float _scale;
         SimdWidth _width;
         int _keyTile, _keyTiles, _queryChunk;
-
-        public int Items { get; private set; }
 
         public void Set(float* q, float* k, float* v, float* o, float* lse, float* dO, float* dk, float* dv,
             AttentionShape shape, float scale, SimdWidth width, int queryChunk, int keyTile)
@@ -99,15 +96,16 @@ public static partial class CausalAttention
             _shape = shape; _scale = scale; _width = width;
             _keyTile = keyTile;
             _keyTiles = (shape.Seq + keyTile - 1) / keyTile;
-            Items = shape.Batch * shape.KvHeads * _keyTiles;
+            Prepare(shape.Batch * shape.KvHeads * _keyTiles);
         }
 
-        public void Execute(int part, int parts)
+        protected override long Cost(int item)
         {
-            for (int item = part; item < Items; item += parts) RunItem(item);
+            int j0 = item % _keyTiles * _keyTile;
+            return KeyTilePairs(j0, Math.Min(_keyTile, _shape.Seq - j0), _shape.Seq);
         }
 
-        void RunItem(int item)
+        protected override void RunItem(int item)
         {
             var s = _shape;
             int d = s.HeadDim, tile = item % _keyTiles, bg = item / _keyTiles;

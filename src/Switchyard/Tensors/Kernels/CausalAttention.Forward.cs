@@ -14,15 +14,13 @@ public static partial class CausalAttention
     }
 
     /// <summary>One work item = (batch, query head, query tile): online softmax over key tiles.</summary>
-    sealed unsafe class ForwardJob : IParallelJob
+    sealed unsafe class ForwardJob : BalancedJob
     {
         float* _q, _k, _v, _o, _lse;
         AttentionShape _shape;
         float _scale;
         SimdWidth _width;
         int _queryTile, _keyTile, _queryTiles;
-
-        public int Items { get; private set; }
 
         public void Set(float* q, float* k, float* v, float* o, float* lse, AttentionShape shape, float scale,
             SimdWidth width, int queryTile, int keyTile)
@@ -31,15 +29,16 @@ public static partial class CausalAttention
             _shape = shape; _scale = scale; _width = width;
             _queryTile = queryTile; _keyTile = keyTile;
             _queryTiles = (shape.Seq + queryTile - 1) / queryTile;
-            Items = shape.Batch * shape.QHeads * _queryTiles;
+            Prepare(shape.Batch * shape.QHeads * _queryTiles);
         }
 
-        public void Execute(int part, int parts)
+        protected override long Cost(int item)
         {
-            for (int item = part; item < Items; item += parts) RunItem(item);
+            int i0 = item % _queryTiles * _queryTile;
+            return QueryTilePairs(i0, Math.Min(_queryTile, _shape.Seq - i0));
         }
 
-        void RunItem(int item)
+        protected override void RunItem(int item)
         {
             var s = _shape;
             int d = s.HeadDim, tile = item % _queryTiles, bh = item / _queryTiles;

@@ -86,7 +86,7 @@ public static partial class CausalAttention
         {
             var job = t_forwardJob ??= new ForwardJob();
             job.Set(pq, pk, pv, po, plse, shape, scale, width, queryTile, keyTile);
-            RunStrided(job, job.Items, threads);
+            RunBalanced(job, threads);
         }
     }
 
@@ -116,11 +116,11 @@ public static partial class CausalAttention
             // (batch, kv head, key tile). Both recompute P; each output has exactly one writer.
             var dqJob = t_queryGradJob ??= new QueryGradJob();
             dqJob.Set(pq, pk, pv, po, plse, pdo, pdq, shape, scale, width, queryTile, keyTile);
-            RunStrided(dqJob, dqJob.Items, threads);
+            RunBalanced(dqJob, threads);
 
             var dkvJob = t_keyValueGradJob ??= new KeyValueGradJob();
             dkvJob.Set(pq, pk, pv, po, plse, pdo, pdk, pdv, shape, scale, width, queryTile, keyTile);
-            RunStrided(dkvJob, dkvJob.Items, threads);
+            RunBalanced(dkvJob, threads);
         }
     }
 
@@ -128,10 +128,10 @@ public static partial class CausalAttention
     [ThreadStatic] static QueryGradJob? t_queryGradJob;
     [ThreadStatic] static KeyValueGradJob? t_keyValueGradJob;
 
-    // Part p takes items p, p + parts, ...: causal tiles grow in cost with their index, so
-    // striding balances threads. Each item's arithmetic is independent of the split.
-    static void RunStrided(IParallelJob job, int items, int threads) =>
-        ParallelRunner.Run(job, Math.Min(threads, items));
+    // One part per thread; BalancedJob splits the items by causal cost. Each item's arithmetic
+    // is independent of the split, so results do not depend on the thread count either.
+    static void RunBalanced(BalancedJob job, int threads) =>
+        ParallelRunner.Run(job, Math.Min(threads, job.Items));
 
     static void CheckRun(int threads, int queryTile, int keyTile)
     {
