@@ -2,8 +2,9 @@ namespace Switchyard.Tensors.Kernels;
 
 public static partial class CausalAttention
 {
-    // Per-thread scratch (accumulators and one tile of scores), grown on demand and then
-    // reused, so steady-state calls allocate nothing. Worker threads each get their own.
+    // Per-thread scratch (row accumulators, transposed K/V tiles, score rows; a few × tile ×
+    // headDim floats), grown on demand and then reused, so steady-state calls allocate nothing.
+    // Worker threads each get their own; one item runs at a time per thread.
     [ThreadStatic] static float[]? t_scratch;
 
     static float[] Scratch(int length)

@@ -10,7 +10,9 @@ namespace Switchyard.Tensors.Kernels;
 /// [batch, seq, kvHeads, headDim]; logSumExp is [batch, qHeads, seq]. Query head h reads kv head
 /// h / (qHeads / kvHeads). Query i attends to keys 0..i. Each output element is computed by one
 /// work item in a fixed order, so results are bit-identical run to run and do not depend on
-/// the thread count.
+/// the thread count. Extra memory is per-thread scratch of a few tiles × headDim floats, reused
+/// across calls. The backward pass recomputes the probabilities twice (once for dq, once for
+/// dk/dv) rather than summing across threads with atomics.
 /// </remarks>
 public static partial class CausalAttention
 {
