@@ -43,6 +43,27 @@ public abstract class Module
         return child;
     }
 
+    /// <summary>
+    /// Replaces the direct child named <paramref name="name"/> with <paramref name="child"/>
+    /// (e.g. a projection by its LoRA-wrapped version), keeping its position in the order.
+    /// </summary>
+    /// <exception cref="ArgumentException">No child has that name, or the owner does not accept the replacement.</exception>
+    public void ReplaceChild(string name, Module child)
+    {
+        ArgumentNullException.ThrowIfNull(child);
+        int i = _children.FindIndex(c => c.Name == name);
+        if (i < 0) throw new ArgumentException($"{GetType().Name} has no child named '{name}'", nameof(name));
+        OnChildReplaced(name, child);
+        _children[i] = (name, child);
+    }
+
+    /// <summary>
+    /// Lets a module update the field that holds child <paramref name="name"/> when it is
+    /// replaced; throw <see cref="ArgumentException"/> to refuse. The default refuses.
+    /// </summary>
+    protected virtual void OnChildReplaced(string name, Module child) =>
+        throw new ArgumentException($"{GetType().Name} does not support replacing its child '{name}'", nameof(child));
+
     /// <summary>Every parameter with its full dotted name, in the stable order described above; a shared parameter appears once.</summary>
     public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters()
     {
