@@ -1,0 +1,125 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Switchyard.Tensors.Kernels;
+
+/// <summary>
+/// Sums: of a whole span, over the last axis, over rows (column sums, e.g. bias gradients), and
+/// the broadcasts that are their backward passes. Single-threaded; each sum runs in a fixed
+/// order for a given width, so results are bit-identical run to run.
+/// </summary>
+public static class Reduce
+{
+    /// <summary>Σ x[i].</summary>
+    public static float Sum(ReadOnlySpan<float> x) => Sum(x, Simd.Best);
+
+    internal static float Sum(ReadOnlySpan<float> x, SimdWidth width)
+    {
+        int n = x.Length, i = 0;
+        ref float xs = ref MemoryMarshal.GetReference(x);
+        float sum = 0f;
+        if (width == SimdWidth.V512 && n >= Vector512<float>.Count)
+        {
+            // Two accumulators hide the add latency; fixed lanes keep the order fixed.
+            Vector512<float> a0 = Vector512<float>.Zero, a1 = Vector512<float>.Zero;
+            for (; i <= n - 2 * Vector512<float>.Count; i += 2 * Vector512<float>.Count)
+            {
+                a0 += Vector512.LoadUnsafe(ref xs, (nuint)i);
+                a1 += Vector512.LoadUnsafe(ref xs, (nuint)(i + Vector512<float>.Count));
+            }
+            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count) a0 += Vector512.LoadUnsafe(ref xs, (nuint)i);
+            sum = Vector512.Sum(a0 + a1);
+        }
+        else if (width == SimdWidth.V256 && n >= Vector256<float>.Count)
+        {
+            Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
+            for (; i <= n - 2 * Vector256<float>.Count; i += 2 * Vector256<float>.Count)
+            {
+                a0 += Vector256.LoadUnsafe(ref xs, (nuint)i);
+                a1 += Vector256.LoadUnsafe(ref xs, (nuint)(i + Vector256<float>.Count));
+            }
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count) a0 += Vector256.LoadUnsafe(ref xs, (nuint)i);
+            sum = Vector256.Sum(a0 + a1);
+        }
+        for (; i < n; i++) sum += Unsafe.Add(ref xs, i);
+        return sum;
+    }
+
+    /// <summary>y[r] = Σ_c x[r, c] for a row-major [rows, cols] <paramref name="x"/>.</summary>
+    /// <exception cref="ArgumentException">A length does not match rows and cols.</exception>
+    public static void SumLastAxis(ReadOnlySpan<float> x, Span<float> y, int rows, int cols) => SumLastAxis(x, y, rows, cols, Simd.Best);
+
+    internal static void SumLastAxis(ReadOnlySpan<float> x, Span<float> y, int rows, int cols, SimdWidth width)
+    {
+        ElementwiseLoop.CheckLength(rows * cols, x.Length, nameof(x));
+        ElementwiseLoop.CheckLength(rows, y.Length, nameof(y));
+        for (int r = 0; r < rows; r++) y[r] = Sum(x.Slice(r * cols, cols), width);
+    }
+
+    /// <summary>y[c] += Σ_r x[r, c]: column sums over rows, accumulated (the gradient of a bias broadcast over rows).</summary>
+    /// <exception cref="ArgumentException">A length does not match rows and cols.</exception>
+    public static void AccumulateColumnSums(ReadOnlySpan<float> x, Span<float> y, int rows, int cols) =>
+        AccumulateColumnSums(x, y, rows, cols, Simd.Best);
+
+    internal static void AccumulateColumnSums(ReadOnlySpan<float> x, Span<float> y, int rows, int cols, SimdWidth width)
+    {
+        ElementwiseLoop.CheckLength(rows * cols, x.Length, nameof(x));
+        ElementwiseLoop.CheckLength(cols, y.Length, nameof(y));
+        for (int r = 0; r < rows; r++) Elementwise.Accumulate(x.Slice(r * cols, cols), y, 1f, width);
+    }
+
+    /// <summary>
+    /// x[r, c] += <paramref name="scale"/>·y[r]: broadcasts one value per row over its columns,
+    /// accumulated (the gradient of <see cref="SumLastAxis(ReadOnlySpan{float}, Span{float}, int, int)"/>,
+    /// with scale 1/cols that of a mean; with rows = 1 that of <see cref="Sum(ReadOnlySpan{float})"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">A length does not match rows and cols.</exception>
+    public static void AccumulateBroadcastLastAxis(ReadOnlySpan<float> y, Span<float> x, int rows, int cols, float scale = 1f) =>
+        AccumulateBroadcastLastAxis(y, x, rows, cols, scale, Simd.Best);
+
+    internal static void AccumulateBroadcastLastAxis(ReadOnlySpan<float> y, Span<float> x, int rows, int cols, float scale, SimdWidth width)
+    {
+        ElementwiseLoop.CheckLength(rows, y.Length, nameof(y));
+        ElementwiseLoop.CheckLength(rows * cols, x.Length, nameof(x));
+        for (int r = 0; r < rows; r++)
+        {
+            float v = scale * y[r];
+            Span<float> row = x.Slice(r * cols, cols);
+            int c = 0;
+            ref float rs = ref MemoryMarshal.GetReference(row);
+            if (width == SimdWidth.V512)
+            {
+                var vv = Vector512.Create(v);
+                for (; c <= cols - Vector512<float>.Count; c += Vector512<float>.Count)
+                    (Vector512.LoadUnsafe(ref rs, (nuint)c) + vv).StoreUnsafe(ref rs, (nuint)c);
+            }
+            else if (width == SimdWidth.V256)
+            {
+                var vv = Vector256.Create(v);
+                for (; c <= cols - Vector256<float>.Count; c += Vector256<float>.Count)
+                    (Vector256.LoadUnsafe(ref rs, (nuint)c) + vv).StoreUnsafe(ref rs, (nuint)c);
+            }
+            for (; c < cols; c++) Unsafe.Add(ref rs, c) += v;
+        }
+    }
+
+    /// <summary>The definition of the last-axis sum, generic so the oracle runs in double.</summary>
+    internal static void ReferenceSumLastAxis<T>(ReadOnlySpan<T> x, Span<T> y, int rows, int cols) where T : IFloatingPointIeee754<T>
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            T s = T.Zero;
+            for (int c = 0; c < cols; c++) s += x[r * cols + c];
+            y[r] = s;
+        }
+    }
+
+    /// <summary>dx[r, c] += dy[r].</summary>
+    internal static void ReferenceSumLastAxisBackward<T>(ReadOnlySpan<T> dy, Span<T> dx, int rows, int cols) where T : IFloatingPointIeee754<T>
+    {
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++) dx[r * cols + c] += dy[r];
+    }
+}
