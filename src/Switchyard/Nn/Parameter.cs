@@ -1,3 +1,4 @@
+using Switchyard.Autograd;
 using Switchyard.Tensors;
 
 namespace Switchyard.Nn;
@@ -54,6 +55,16 @@ public sealed class Parameter
     /// creation, as common LLM recipes exclude them.
     /// </summary>
     public bool WeightDecay { get; set; } = true;
+
+    /// <summary>
+    /// Enters this parameter on <paramref name="tape"/>: a leaf whose gradient accumulates into
+    /// <see cref="Grad"/> when trainable, otherwise a constant (no gradient work at all).
+    /// </summary>
+    public Var Use(Tape tape)
+    {
+        ArgumentNullException.ThrowIfNull(tape);
+        return Trainable ? tape.Leaf(Value, Grad) : tape.Constant(Value);
+    }
 
     /// <summary>Sets the gradient to zero (a no-op when none was allocated).</summary>
     public void ZeroGrad() => _grad?.Span.Clear();
