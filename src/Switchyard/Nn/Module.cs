@@ -10,7 +10,7 @@ namespace Switchyard.Nn;
 /// depth first in registration order. It is stable, so optimizer state and checkpoints line
 /// up across runs.
 /// </remarks>
-public abstract class Module
+public abstract partial class Module
 {
     readonly List<Parameter> _parameters = [];
     readonly List<(string Name, Module Child)> _children = [];

@@ -158,4 +158,25 @@ public class AdamWTests
         for (int i = 0; i < 5; i++) { opt.Step(); opt.ZeroGrad(); }
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
+
+    [Fact]
+    public void StateSaveLoad_File_RoundTripsBuffersAndStep()
+    {
+        var rng = new Rng(21);
+        var p = new Parameter("weight", new Tensor(Rand.Floats(rng, 19), new Shape(19)));
+        var opt = new AdamW([("model.w", p)]);
+        for (int t = 0; t < 2; t++) { Rand.Floats(rng, 19).CopyTo(p.Grad.Span); opt.Step(); }
+        string path = Path.Combine(Path.GetTempPath(), $"switchyard-optim-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            var saved = opt.ExportState();
+            saved.Save(path);
+            var loaded = OptimizerState.Load(path);
+            Assert.Equal("adamw", loaded.Kind);
+            Assert.Equal(2, loaded.Step);
+            Assert.Equal(saved.Buffers["model.w.exp_avg_sq"], loaded.Buffers["model.w.exp_avg_sq"]);
+            new AdamW([("model.w", p)]).ImportState(loaded);
+        }
+        finally { File.Delete(path); }
+    }
 }
