@@ -1,0 +1,76 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
+
+namespace Switchyard.Tensors.Kernels;
+
+/// <summary>SiLU (swish), y = x·σ(x), as PyTorch <c>F.silu</c> and Hugging Face <c>ACT2FN["silu"]</c>.</summary>
+public static class Silu
+{
+    /// <summary>y = x·σ(x) elementwise. <paramref name="x"/> and <paramref name="y"/> may be the same span.</summary>
+    /// <exception cref="ArgumentException">Lengths differ.</exception>
+    public static void Forward(ReadOnlySpan<float> x, Span<float> y) => Forward(x, y, Simd.Best, ParallelRunner.Threads);
+
+    /// <summary>dx += dy·σ(x)·(1 + x·(1 − σ(x))) elementwise (accumulates).</summary>
+    /// <exception cref="ArgumentException">Lengths differ.</exception>
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx) =>
+        Backward(x, dy, dx, Simd.Best, ParallelRunner.Threads);
+
+    internal static void Forward(ReadOnlySpan<float> x, Span<float> y, SimdWidth width, int threads)
+    {
+        KernelChecks.Length(nameof(y), y.Length, nameof(x), x.Length);
+        ActivationLoop.Run<ForwardOp>(x, x, x, y, accumulate: false, width, threads);
+    }
+
+    internal static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, SimdWidth width, int threads)
+    {
+        KernelChecks.Length(nameof(dy), dy.Length, nameof(x), x.Length);
+        KernelChecks.Length(nameof(dx), dx.Length, nameof(x), x.Length);
+        ActivationLoop.Run<BackwardOp>(x, dy, x, dx, accumulate: true, width, threads);
+    }
+
+    /// <summary>The definition, generic so it runs in double as the test oracle.</summary>
+    internal static void ReferenceForward<T>(ReadOnlySpan<T> x, Span<T> y) where T : IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++) y[i] = x[i] / (T.One + T.Exp(-x[i]));
+    }
+
+    /// <summary>dx += dy·σ(x)·(1 + x·(1 − σ(x))), the derivative of <see cref="ReferenceForward{T}"/>.</summary>
+    internal static void ReferenceBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx) where T : IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            T s = T.One / (T.One + T.Exp(-x[i]));
+            dx[i] += dy[i] * s * (T.One + x[i] * (T.One - s));
+        }
+    }
+
+    /// <summary>silu(a).</summary>
+    internal readonly struct ForwardOp : IElementwiseOp
+    {
+        public static float Invoke(float a, float b, float c) => a * VectorMath.Sigmoid(a, out _);
+        public static Vector256<float> Invoke(Vector256<float> a, Vector256<float> b, Vector256<float> c) => a * VectorMath.Sigmoid(a, out _);
+        public static Vector512<float> Invoke(Vector512<float> a, Vector512<float> b, Vector512<float> c) => a * VectorMath.Sigmoid(a, out _);
+    }
+
+    /// <summary>silu'(a)·b: σ + a·σ(1 − σ), with σ(1 − σ) formed without cancellation.</summary>
+    internal readonly struct BackwardOp : IElementwiseOp
+    {
+        public static float Invoke(float a, float b, float c)
+        {
+            float s = VectorMath.Sigmoid(a, out float slope);
+            return b * MathF.FusedMultiplyAdd(a, slope, s);
+        }
+
+        public static Vector256<float> Invoke(Vector256<float> a, Vector256<float> b, Vector256<float> c)
+        {
+            var s = VectorMath.Sigmoid(a, out var slope);
+            return b * Vector256.FusedMultiplyAdd(a, slope, s);
+        }
+
+        public static Vector512<float> Invoke(Vector512<float> a, Vector512<float> b, Vector512<float> c)
+        {
+            var s = VectorMath.Sigmoid(a, out var slope);
+            return b * Vector512.FusedMultiplyAdd(a, slope, s);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using Switchyard.Tensors;
+
+namespace Switchyard.Tests.Tensors.Kernels;
+
+/// <summary>Shapes and comparisons shared by the row-op kernel tests.</summary>
+internal static class RowOpsTestData
+{
+    public static readonly SimdWidth[] AllWidths = [SimdWidth.Scalar, SimdWidth.V256, SimdWidth.V512];
+
+    /// <summary>Odd row lengths hit every vector tail; the last two shapes are big enough to run in parallel.</summary>
+    public static readonly (int Rows, int Cols)[] Shapes =
+        [(1, 1), (3, 3), (2, 7), (5, 8), (2, 17), (5, 31), (4, 33), (3, 63), (2, 65), (7, 100), (1, 257), (64, 600), (300, 130)];
+
+    /// <summary>Every supported width × every shape.</summary>
+    public static TheoryData<SimdWidth, int, int> WidthsAndShapes()
+    {
+        var data = new TheoryData<SimdWidth, int, int>();
+        foreach (var w in AllWidths)
+            foreach (var (rows, cols) in Shapes)
+                data.Add(w, rows, cols);
+        return data;
+    }
+
+    /// <summary>Asserts |actual − expected| ≤ rel·|expected| + abs element by element, naming the first bad element.</summary>
+    public static void AssertClose(ReadOnlySpan<double> expected, ReadOnlySpan<float> actual, double rel, double abs, string what = "value")
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double e = expected[i], a = actual[i];
+            if (double.IsInfinity(e) && e == a) continue;
+            if (!(Math.Abs(a - e) <= rel * Math.Abs(e) + abs))
+                Assert.Fail($"{what}[{i}]: expected {e:R}, got {a:R}");
+        }
+    }
+
+    /// <summary>Asserts two float arrays are bit-identical.</summary>
+    public static void AssertBitIdentical(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
+                Assert.Fail($"[{i}]: {expected[i]:R} then {actual[i]:R}");
+    }
+}
