@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
+using Switchyard.Tensors;
 
 namespace Switchyard.Formats;
 
@@ -76,7 +77,7 @@ public static class SafeTensors
         long currentBytes = 0, total = 0;
         foreach (SafeTensorEntry t in tensors)
         {
-            long bytes = t.DType.ByteSize(t.Shape.Size);
+            long bytes = t.DType.ByteSize(t.Data.Length);
             total += bytes;
             if (bytes > maxShardBytes)
             {
@@ -133,8 +134,11 @@ public static class SafeTensors
             if (!names.Add(t.Name)) throw new ArgumentException($"duplicate tensor name {JsonText.Quote(t.Name)}", nameof(tensors));
             if (!t.DType.IsWritableFromFloat32())
                 throw new ArgumentException($"tensor {JsonText.Quote(t.Name)}: cannot write float32 data as {t.DType}; use F32, F16 or BF16", nameof(tensors));
-            if (t.Data.Length != t.Shape.Size)
-                throw new ArgumentException($"tensor {JsonText.Quote(t.Name)}: shape {t.Shape} has {t.Shape.Size} elements, data has {t.Data.Length}", nameof(tensors));
+            // Count from the dimensions, not Shape.Size: default(Shape) has rank 0 but size 0,
+            // while a rank-0 tensor in the file is a scalar of one element.
+            long elements = Elements(t.Shape);
+            if (t.Data.Length != elements)
+                throw new ArgumentException($"tensor {JsonText.Quote(t.Name)}: shape {t.Shape} has {elements} elements, data has {t.Data.Length}", nameof(tensors));
             items[i] = (Utf8(t.Name, nameof(tensors)), t);
         }
         // The Rust crate: descending dtype (its enum is in increasing alignment), then name as bytes.
@@ -149,7 +153,7 @@ public static class SafeTensors
         for (int i = 0; i < items.Length; i++)
         {
             SafeTensorEntry t = items[i].Entry;
-            long bytes = t.DType.ByteSize(t.Shape.Size);
+            long bytes = t.DType.ByteSize(t.Data.Length);
             int[] dims = new int[t.Shape.Rank];
             for (int d = 0; d < dims.Length; d++) dims[d] = t.Shape[d];
             header[i] = new(items[i].Name, t.DType, dims, offset, offset + bytes);
@@ -167,6 +171,13 @@ public static class SafeTensors
         if (json.Length > MaxHeaderBytes)
             throw new ArgumentException($"header would be {json.Length} bytes, over the {MaxHeaderBytes}-byte limit readers enforce", nameof(tensors));
         return new Plan(json, items.Select(x => x.Entry).ToArray());
+    }
+
+    static long Elements(Shape shape)
+    {
+        long n = 1;
+        for (int d = 0; d < shape.Rank; d++) n *= shape[d];
+        return n;
     }
 
     static byte[] Utf8(string s, string param)
