@@ -21,6 +21,28 @@ internal static class RowOpsTestData
         return data;
     }
 
+    /// <summary>(index count, row width, table rows): duplicates everywhere (few table rows), odd widths, and two sizes big enough to run in parallel.</summary>
+    public static readonly (int N, int Width, int TableRows)[] GatherShapes =
+        [(1, 1, 1), (0, 5, 2), (3, 7, 2), (17, 33, 5), (100, 17, 3), (65, 65, 100), (31, 100, 31), (2000, 64, 50), (600, 130, 1000)];
+
+    /// <summary>Every supported width × every gather shape.</summary>
+    public static TheoryData<SimdWidth, int, int, int> WidthsAndGatherShapes()
+    {
+        var data = new TheoryData<SimdWidth, int, int, int>();
+        foreach (var w in AllWidths)
+            foreach (var (n, width, tableRows) in GatherShapes)
+                data.Add(w, n, width, tableRows);
+        return data;
+    }
+
+    /// <summary>n random indices in [0, tableRows).</summary>
+    public static int[] Indices(Rng rng, int n, int tableRows)
+    {
+        var idx = new int[n];
+        for (int i = 0; i < n; i++) idx[i] = rng.NextInt(tableRows);
+        return idx;
+    }
+
     /// <summary>Asserts |actual − expected| ≤ rel·|expected| + abs element by element, naming the first bad element.</summary>
     public static void AssertClose(ReadOnlySpan<double> expected, ReadOnlySpan<float> actual, double rel, double abs, string what = "value")
     {
