@@ -66,10 +66,9 @@ public static class CrossEntropy
         SimdWidth width, int threads)
     {
         int size = RowArgs.Size(rows, cols);
-        string shape = $"rows {rows} × cols {cols}";
-        RowArgs.Length(nameof(logits), logits.Length, size, shape);
-        RowArgs.Length(nameof(targets), targets.Length, rows, $"rows {rows}");
-        RowArgs.Length(nameof(probs), probs.Length, size, shape);
+        RowArgs.Length(nameof(logits), logits.Length, "rows", rows, "cols", cols);
+        RowArgs.Length(nameof(targets), targets.Length, "rows", rows);
+        RowArgs.Length(nameof(probs), probs.Length, "rows", rows, "cols", cols);
         int count = CheckTargets(targets, cols, ignoreIndex);
         int blocks = (rows + BlockRows - 1) / BlockRows;
         var job = RowJob.Get();
@@ -92,10 +91,9 @@ public static class CrossEntropy
         SimdWidth width, int threads)
     {
         int size = RowArgs.Size(rows, cols);
-        string shape = $"rows {rows} × cols {cols}";
-        RowArgs.Length(nameof(probs), probs.Length, size, shape);
-        RowArgs.Length(nameof(targets), targets.Length, rows, $"rows {rows}");
-        RowArgs.Length(nameof(dLogits), dLogits.Length, size, shape);
+        RowArgs.Length(nameof(probs), probs.Length, "rows", rows, "cols", cols);
+        RowArgs.Length(nameof(targets), targets.Length, "rows", rows);
+        RowArgs.Length(nameof(dLogits), dLogits.Length, "rows", rows, "cols", cols);
         int count = CheckTargets(targets, cols, ignoreIndex);
         if (count == 0) return;
         fixed (float* pp = probs, pd = dLogits)
@@ -114,9 +112,9 @@ public static class CrossEntropy
         SimdWidth width, int threads)
     {
         int size = RowArgs.Size(rows, cols);
-        RowArgs.Length(nameof(logits), logits.Length, size, $"rows {rows} × cols {cols}");
-        RowArgs.Length(nameof(targets), targets.Length, rows, $"rows {rows}");
-        RowArgs.Length(nameof(loss), loss.Length, rows, $"rows {rows}");
+        RowArgs.Length(nameof(logits), logits.Length, "rows", rows, "cols", cols);
+        RowArgs.Length(nameof(targets), targets.Length, "rows", rows);
+        RowArgs.Length(nameof(loss), loss.Length, "rows", rows);
         CheckTargets(targets, cols, ignoreIndex);
         fixed (float* px = logits, pl = loss)
         fixed (int* pt = targets)

@@ -34,7 +34,7 @@ public static class IndexSelect
         RowArgs.Width(width);
         int n = indices.Length;
         int tableRows = ScatterAdd.TableRows(nameof(table), table.Length, width);
-        RowArgs.Length(nameof(dst), dst.Length, (long)n * width, $"indices {n} × width {width}");
+        RowArgs.Length(nameof(dst), dst.Length, "indices", n, "width", width);
         RowArgs.Indices(nameof(indices), indices, tableRows);
         fixed (float* pt = table, pd = dst)
         fixed (int* pi = indices)
@@ -45,7 +45,7 @@ public static class IndexSelect
     {
         RowArgs.Width(width);
         int n = indices.Length;
-        RowArgs.Length(nameof(dDst), dDst.Length, (long)n * width, $"indices {n} × width {width}");
+        RowArgs.Length(nameof(dDst), dDst.Length, "indices", n, "width", width);
         int tableRows = ScatterAdd.TableRows(nameof(dTable), dTable.Length, width);
         RowArgs.Indices(nameof(indices), indices, tableRows);
         fixed (float* pd = dDst, pt = dTable)

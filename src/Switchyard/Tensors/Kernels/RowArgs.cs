@@ -22,10 +22,14 @@ internal static class RowArgs
         if (width < 1) throw new ArgumentOutOfRangeException(nameof(width), width, "width must be at least 1.");
     }
 
-    /// <summary>Throws unless <paramref name="actual"/> equals <paramref name="expected"/>; the message names the parameter, both lengths and where the expected one comes from.</summary>
-    public static void Length(string param, int actual, long expected, string expectedFrom)
+    /// <summary>
+    /// Throws unless <paramref name="actual"/> = <paramref name="a"/>·<paramref name="b"/>; the message
+    /// names the parameter, both lengths and the sizes the expected one comes from. The message
+    /// is built only when throwing, so a valid call allocates nothing.
+    /// </summary>
+    public static void Length(string param, int actual, string aName, int a, string? bName = null, int b = 1)
     {
-        if (actual != expected) ThrowLength(param, actual, expected, expectedFrom);
+        if (actual != (long)a * b) ThrowLength(param, actual, aName, a, bName, b);
     }
 
     /// <summary>Throws unless every index lies in [0, <paramref name="count"/>); the message names the position and the value.</summary>
@@ -41,6 +45,8 @@ internal static class RowArgs
         throw new ArgumentOutOfRangeException(param, value, $"{param}[{position}] = {value} is outside [0, {count}).");
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    static void ThrowLength(string param, int actual, long expected, string expectedFrom) =>
-        throw new ArgumentException($"{param} has length {actual}, expected {expected} ({expectedFrom}).", param);
+    static void ThrowLength(string param, int actual, string aName, int a, string? bName, int b) =>
+        throw new ArgumentException(bName is null
+            ? $"{param} has length {actual}, expected {a} ({aName})."
+            : $"{param} has length {actual}, expected {(long)a * b} ({aName} {a} × {bName} {b}).", param);
 }

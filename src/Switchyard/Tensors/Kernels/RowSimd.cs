@@ -13,8 +13,9 @@ namespace Switchyard.Tensors.Kernels;
 /// Exp is our own rather than <c>Vector512.Exp</c>: in .NET 10 that returns 1.0000001 for
 /// exp(0) and is about 1.3 ulp off at ordinary inputs, which makes a row of equal logits
 /// produce probabilities that are not exactly equal. This one is the Cephes expf scheme
-/// (2ⁿ·eʳ, |r| ≤ ln2/2, degree-5 polynomial) evaluated with FMA; tests bound it at 1 ulp
-/// against Math.Exp in double, including subnormal results. Inputs below −104 (−∞ included,
+/// (2ⁿ·eʳ, |r| ≤ ln2/2, degree-5 polynomial) evaluated with FMA: at most 1.004 ulp from
+/// Math.Exp in double over a dense sweep of [−104, 88.7] (subnormal results included), exact
+/// at 0; tests bound it at 1.5 ulp. Inputs below −104 (−∞ included,
 /// e.g. masked logits) give exactly 0, inputs above ~88.72 give +∞, NaN gives NaN.
 /// </remarks>
 internal static class RowSimd

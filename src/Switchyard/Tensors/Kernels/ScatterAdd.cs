@@ -49,7 +49,7 @@ public static class ScatterAdd
     {
         RowArgs.Width(width);
         int n = indices.Length;
-        RowArgs.Length(nameof(src), src.Length, (long)n * width, $"indices {n} × width {width}");
+        RowArgs.Length(nameof(src), src.Length, "indices", n, "width", width);
         CheckWeights(weights, n);
         int dstRows = TableRows(nameof(dst), dst.Length, width);
         RowArgs.Indices(nameof(indices), indices, dstRows);
@@ -65,7 +65,7 @@ public static class ScatterAdd
         int n = indices.Length;
         int dstRows = TableRows(nameof(dDst), dDst.Length, width);
         CheckWeights(weights, n);
-        RowArgs.Length(nameof(dSrc), dSrc.Length, (long)n * width, $"indices {n} × width {width}");
+        RowArgs.Length(nameof(dSrc), dSrc.Length, "indices", n, "width", width);
         RowArgs.Indices(nameof(indices), indices, dstRows);
         fixed (float* pd = dDst, pw = weights, ps = dSrc)
         fixed (int* pi = indices)
@@ -77,9 +77,9 @@ public static class ScatterAdd
     {
         RowArgs.Width(width);
         int n = indices.Length;
-        RowArgs.Length(nameof(src), src.Length, (long)n * width, $"indices {n} × width {width}");
+        RowArgs.Length(nameof(src), src.Length, "indices", n, "width", width);
         int dstRows = TableRows(nameof(dDst), dDst.Length, width);
-        RowArgs.Length(nameof(dWeights), dWeights.Length, n, $"indices {n}");
+        RowArgs.Length(nameof(dWeights), dWeights.Length, "indices", n);
         RowArgs.Indices(nameof(indices), indices, dstRows);
         fixed (float* ps = src, pd = dDst, pw = dWeights)
         fixed (int* pi = indices)
@@ -94,7 +94,7 @@ public static class ScatterAdd
 
     static void CheckWeights(ReadOnlySpan<float> weights, int n)
     {
-        if (weights.Length != 0) RowArgs.Length(nameof(weights), weights.Length, n, $"one per index (indices {n}), or empty");
+        if (weights.Length != 0) RowArgs.Length(nameof(weights), weights.Length, "indices", n);
     }
 
     /// <summary>Rows in a table of <paramref name="length"/> floats <paramref name="width"/> wide; throws unless it divides evenly.</summary>

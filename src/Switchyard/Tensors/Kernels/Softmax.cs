@@ -39,9 +39,8 @@ public static class Softmax
     internal static unsafe void Forward(ReadOnlySpan<float> x, Span<float> y, int rows, int cols, SimdWidth width, int threads)
     {
         int size = RowArgs.Size(rows, cols);
-        string shape = $"rows {rows} × cols {cols}";
-        RowArgs.Length(nameof(x), x.Length, size, shape);
-        RowArgs.Length(nameof(y), y.Length, size, shape);
+        RowArgs.Length(nameof(x), x.Length, "rows", rows, "cols", cols);
+        RowArgs.Length(nameof(y), y.Length, "rows", rows, "cols", cols);
         fixed (float* px = x, py = y)
         {
             var job = RowJob.Get();
@@ -55,10 +54,9 @@ public static class Softmax
     internal static unsafe void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows, int cols, SimdWidth width, int threads)
     {
         int size = RowArgs.Size(rows, cols);
-        string shape = $"rows {rows} × cols {cols}";
-        RowArgs.Length(nameof(y), y.Length, size, shape);
-        RowArgs.Length(nameof(dy), dy.Length, size, shape);
-        RowArgs.Length(nameof(dx), dx.Length, size, shape);
+        RowArgs.Length(nameof(y), y.Length, "rows", rows, "cols", cols);
+        RowArgs.Length(nameof(dy), dy.Length, "rows", rows, "cols", cols);
+        RowArgs.Length(nameof(dx), dx.Length, "rows", rows, "cols", cols);
         fixed (float* py = y, pdy = dy, pdx = dx)
         {
             var job = RowJob.Get();

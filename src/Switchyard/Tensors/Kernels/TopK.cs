@@ -37,9 +37,9 @@ public static class TopK
     {
         int size = RowArgs.Size(rows, cols);
         if (k < 0 || k > cols) throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be in [0, cols = {cols}].");
-        RowArgs.Length(nameof(x), x.Length, size, $"rows {rows} × cols {cols}");
-        RowArgs.Length(nameof(indices), indices.Length, (long)rows * k, $"rows {rows} × k {k}");
-        RowArgs.Length(nameof(values), values.Length, (long)rows * k, $"rows {rows} × k {k}");
+        RowArgs.Length(nameof(x), x.Length, "rows", rows, "cols", cols);
+        RowArgs.Length(nameof(indices), indices.Length, "rows", rows, "k", k);
+        RowArgs.Length(nameof(values), values.Length, "rows", rows, "k", k);
         if (k == 0) return;
         fixed (float* px = x, pv = values)
         fixed (int* pi = indices)
