@@ -1,3 +1,4 @@
+using Switchyard.Autograd;
 using Switchyard.Tensors;
 
 namespace Switchyard.Nn.Layers;
@@ -9,8 +10,12 @@ namespace Switchyard.Nn.Layers;
 /// <c>qkNorm</c> (Qwen3) per-head <c>q_norm</c>/<c>k_norm</c> RMS norms over headDim applied
 /// before RoPE.
 /// </summary>
-public sealed partial class CausalSelfAttention : Module
+public sealed class CausalSelfAttention : Module
 {
+    // Positions 0..seq-1 per sequence, kept across steps so a step allocates nothing.
+    int[] _positions = [];
+    int _positionsSeq;
+
     /// <summary>Creates the block with N(0, initStd²) projection weights.</summary>
     /// <param name="hiddenSize">Model width.</param>
     /// <param name="numHeads">Query heads.</param>
@@ -48,6 +53,46 @@ public sealed partial class CausalSelfAttention : Module
             QNorm = AddModule("q_norm", new RmsNorm(headDim, normEps));
             KNorm = AddModule("k_norm", new RmsNorm(headDim, normEps));
         }
+    }
+
+    /// <summary>
+    /// Attends within each of <paramref name="batch"/> sequences of <paramref name="seq"/>
+    /// tokens; token t of a sequence has RoPE position t. <paramref name="x"/> is
+    /// [batch·seq, hidden] or [batch, seq, hidden]; the result has x's shape.
+    /// </summary>
+    /// <exception cref="ShapeMismatchException">x does not hold batch·seq rows of width hidden.</exception>
+    public Var Forward(Tape tape, Var x, int batch, int seq)
+    {
+        ArgumentNullException.ThrowIfNull(tape);
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(seq);
+        int rows = batch * seq;
+        if (x.Shape.Last != HiddenSize || x.Shape.Size != rows * HiddenSize)
+            throw new ShapeMismatchException("CausalSelfAttention", $"[{batch}·{seq}, {HiddenSize}]", x.Shape.ToString());
+        var q = tape.Reshape(QProj.Forward(tape, x), new Shape(batch, seq, NumHeads, HeadDim));
+        var k = tape.Reshape(KProj.Forward(tape, x), new Shape(batch, seq, NumKvHeads, HeadDim));
+        var v = tape.Reshape(VProj.Forward(tape, x), new Shape(batch, seq, NumKvHeads, HeadDim));
+        if (QNorm is not null) q = QNorm.Forward(tape, q);
+        if (KNorm is not null) k = KNorm.Forward(tape, k);
+        ReadOnlySpan<int> positions = Positions(batch, seq);
+        q = tape.Rope(q, positions, RopeTheta);
+        k = tape.Rope(k, positions, RopeTheta);
+        var o = tape.CausalAttention(q, k, v);
+        o = tape.Reshape(o, x.Shape.Rank == 3 ? new Shape(batch, seq, NumHeads * HeadDim) : new Shape(rows, NumHeads * HeadDim));
+        return OProj.Forward(tape, o);
+    }
+
+    ReadOnlySpan<int> Positions(int batch, int seq)
+    {
+        int rows = batch * seq;
+        if (_positions.Length < rows || _positionsSeq != seq)
+        {
+            _positions = new int[Math.Max(rows, _positions.Length)];
+            for (int i = 0; i < _positions.Length; i++) _positions[i] = i % seq;
+            _positionsSeq = seq;
+        }
+        return _positions.AsSpan(0, rows);
     }
 
     /// <inheritdoc/>

@@ -1,9 +1,10 @@
+using Switchyard.Autograd;
 using Switchyard.Tensors;
 
 namespace Switchyard.Nn.Layers;
 
 /// <summary>Token embedding table: <c>weight</c> [vocabulary, dim]; row i is token i's vector.</summary>
-public sealed partial class Embedding : Module
+public sealed class Embedding : Module
 {
     /// <summary>Creates the table with entries ~ N(0, initStd²) (HF <c>initializer_range</c>, 0.02).</summary>
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive or the std is negative.</exception>
@@ -17,6 +18,17 @@ public sealed partial class Embedding : Module
         Dim = dim;
         Weight = AddParameter(new Parameter("weight", new Shape(vocabularySize, dim)));
         if (initStd > 0) rng.FillNormal(Weight.Value.Span, initStd);
+    }
+
+    /// <summary>Rows of the table for <paramref name="ids"/>: [ids.Length, dim].</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An id is outside [0, vocabulary).</exception>
+    public Var Forward(Tape tape, ReadOnlySpan<int> ids)
+    {
+        ArgumentNullException.ThrowIfNull(tape);
+        for (int i = 0; i < ids.Length; i++)
+            if ((uint)ids[i] >= (uint)VocabularySize)
+                throw new ArgumentOutOfRangeException(nameof(ids), ids[i], $"token id at {i} is outside the vocabulary [0, {VocabularySize})");
+        return tape.Embedding(Weight.Use(tape), ids);
     }
 
     /// <summary>Number of rows (tokens).</summary>

@@ -1,3 +1,4 @@
+using Switchyard.Autograd;
 using Switchyard.Tensors;
 
 namespace Switchyard.Nn.Layers;
@@ -6,7 +7,7 @@ namespace Switchyard.Nn.Layers;
 /// Affine layer y = x·Wᵀ + b with W stored [out, in] as PyTorch and Hugging Face do, so
 /// checkpoint tensors load without transposing. Parameters: <c>weight</c>, optional <c>bias</c>.
 /// </summary>
-public sealed partial class Linear : Module, ILinearLayer
+public sealed class Linear : Module, ILinearLayer
 {
     /// <summary>Creates the layer with W ~ N(0, initStd²) (HF <c>initializer_range</c>, 0.02) and b = 0.</summary>
     /// <param name="inFeatures">Input width.</param>
@@ -26,6 +27,14 @@ public sealed partial class Linear : Module, ILinearLayer
         Weight = AddParameter(new Parameter("weight", new Shape(outFeatures, inFeatures)));
         if (initStd > 0) rng.FillNormal(Weight.Value.Span, initStd);
         if (bias) Bias = AddParameter(new Parameter("bias", new Shape(outFeatures)) { WeightDecay = false });
+    }
+
+    /// <summary>y = x·Wᵀ + b for <paramref name="x"/> [..., in]; y is [..., out].</summary>
+    /// <exception cref="ShapeMismatchException">x's last axis is not <see cref="InFeatures"/>.</exception>
+    public Var Forward(Tape tape, Var x)
+    {
+        ArgumentNullException.ThrowIfNull(tape);
+        return tape.Linear(x, Weight.Use(tape), Bias?.Use(tape));
     }
 
     /// <summary>Input width.</summary>

@@ -1,3 +1,4 @@
+using Switchyard.Autograd;
 using Switchyard.Tensors;
 
 namespace Switchyard.Nn.Layers;
@@ -13,7 +14,7 @@ namespace Switchyard.Nn.Layers;
 /// A starts as PEFT's default, Kaiming-uniform with a = √5, i.e. U(−1/√in, 1/√in); B starts at
 /// zero, so the output equals the base layer's until training moves B.
 /// </remarks>
-public sealed partial class LoraLinear : Module, ILinearLayer
+public sealed class LoraLinear : Module, ILinearLayer
 {
     /// <summary>Wraps <paramref name="baseLayer"/> and freezes its parameters.</summary>
     /// <param name="baseLayer">The layer to adapt; its parameters become non-trainable.</param>
@@ -53,6 +54,15 @@ public sealed partial class LoraLinear : Module, ILinearLayer
         var lora = new LoraLinear(linear, rank, alpha, rng);
         parent.ReplaceChild(name, lora);
         return lora;
+    }
+
+    /// <summary>base(x) + (α/r)·B·A·x; the base enters as constants, so only A and B get gradients.</summary>
+    public Var Forward(Tape tape, Var x)
+    {
+        ArgumentNullException.ThrowIfNull(tape);
+        Var y = BaseLayer.Forward(tape, x);
+        Var delta = LoraB.Forward(tape, LoraA.Forward(tape, x));
+        return tape.Add(y, tape.Scale(delta, Scaling));
     }
 
     /// <inheritdoc/>

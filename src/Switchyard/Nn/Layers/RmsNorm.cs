@@ -1,3 +1,4 @@
+using Switchyard.Autograd;
 using Switchyard.Tensors;
 
 namespace Switchyard.Nn.Layers;
@@ -6,7 +7,7 @@ namespace Switchyard.Nn.Layers;
 /// Root-mean-square norm over the last axis, y = x / √(mean(x²) + ε) · w (Llama, Qwen).
 /// Parameter <c>weight</c> [dim], initialised to 1 and excluded from weight decay.
 /// </summary>
-public sealed partial class RmsNorm : Module
+public sealed class RmsNorm : Module
 {
     /// <summary>Creates the norm with weight 1.</summary>
     /// <exception cref="ArgumentOutOfRangeException">dim is not positive or eps is negative.</exception>
@@ -18,6 +19,14 @@ public sealed partial class RmsNorm : Module
         Eps = eps;
         Weight = AddParameter(new Parameter("weight", new Shape(dim)) { WeightDecay = false });
         Weight.Value.Span.Fill(1f);
+    }
+
+    /// <summary>Normalizes <paramref name="x"/> [..., dim] over its last axis.</summary>
+    /// <exception cref="ShapeMismatchException">x's last axis is not <see cref="Dim"/>.</exception>
+    public Var Forward(Tape tape, Var x)
+    {
+        ArgumentNullException.ThrowIfNull(tape);
+        return tape.RmsNorm(x, Weight.Use(tape), Eps);
     }
 
     /// <summary>Normalized width.</summary>

@@ -1,3 +1,4 @@
+using Switchyard.Autograd;
 using Switchyard.Tensors;
 
 namespace Switchyard.Nn.Layers;
@@ -7,7 +8,7 @@ namespace Switchyard.Nn.Layers;
 /// children <c>gate_proj</c>, <c>up_proj</c> [intermediate, hidden] and <c>down_proj</c>
 /// [hidden, intermediate], no biases.
 /// </summary>
-public sealed partial class SwiGluMlp : Module
+public sealed class SwiGluMlp : Module
 {
     /// <summary>Creates the block with N(0, initStd²) weights.</summary>
     public SwiGluMlp(int hiddenSize, int intermediateSize, Rng rng, float initStd = 0.02f)
@@ -17,6 +18,13 @@ public sealed partial class SwiGluMlp : Module
         GateProj = AddModule("gate_proj", new Linear(hiddenSize, intermediateSize, rng, initStd: initStd));
         UpProj = AddModule("up_proj", new Linear(hiddenSize, intermediateSize, rng, initStd: initStd));
         DownProj = AddModule("down_proj", new Linear(intermediateSize, hiddenSize, rng, initStd: initStd));
+    }
+
+    /// <summary>down_proj(silu(gate_proj(x)) · up_proj(x)) for <paramref name="x"/> [..., hidden].</summary>
+    public Var Forward(Tape tape, Var x)
+    {
+        ArgumentNullException.ThrowIfNull(tape);
+        return DownProj.Forward(tape, tape.SwiGlu(GateProj.Forward(tape, x), UpProj.Forward(tape, x)));
     }
 
     /// <inheritdoc/>
