@@ -29,6 +29,11 @@ internal static unsafe class ActivationLoop
     public static int Parts(long work, int threads, int minPerPart = MinElementsPerPart) =>
         (int)Math.Max(1, Math.Min(threads, work / minPerPart));
 
+    /// <summary>
+    /// dst = op(a, b, c) (or += when <paramref name="accumulate"/>) over dst.Length elements; inputs an
+    /// op ignores are passed as <paramref name="a"/>. dst may alias an input: each vector is loaded
+    /// before it is stored.
+    /// </summary>
     public static void Run<TOp>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, Span<float> dst,
         bool accumulate, SimdWidth width, int threads) where TOp : IElementwiseOp
     {

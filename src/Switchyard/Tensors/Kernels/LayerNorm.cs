@@ -11,8 +11,8 @@ namespace Switchyard.Tensors.Kernels;
 /// </summary>
 public static unsafe class LayerNorm
 {
-    // Weight gradients are reduced over fixed 256-column strips: one strip's accumulators fit in
-    // registers' worth of L1, and a strip's result does not depend on which thread ran it.
+    // Weight gradients are reduced over fixed 256-column strips: a strip's two accumulators (2 KB)
+    // stay in L1 while all rows stream past, and its result does not depend on which thread ran it.
     const int StripCols = 256;
 
     /// <summary>y[r, :] = (x[r, :] − mean[r])·rstd[r]·weight + bias.</summary>

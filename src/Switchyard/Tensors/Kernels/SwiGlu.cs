@@ -89,14 +89,26 @@ public static unsafe class SwiGlu
         if (width == SimdWidth.V512)
         {
             for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
-                Step512(g + i, u + i, dy + i, dg + i, du + i, Vector512<float>.Count);
-            if (i < n) Step512(g + i, u + i, dy + i, dg + i, du + i, n - i);
+            {
+                var vg = Vector512.Load(g + i);
+                var vdy = Vector512.Load(dy + i);
+                var s = VectorMath.Sigmoid(vg, out var slope);
+                (Vector512.Load(dg + i) + vdy * Vector512.Load(u + i) * Vector512.FusedMultiplyAdd(vg, slope, s)).Store(dg + i);
+                (Vector512.Load(du + i) + vdy * (vg * s)).Store(du + i);
+            }
+            if (i < n) Tail512(g + i, u + i, dy + i, dg + i, du + i, n - i);
         }
         else if (width == SimdWidth.V256)
         {
             for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
-                Step256(g + i, u + i, dy + i, dg + i, du + i, Vector256<float>.Count);
-            if (i < n) Step256(g + i, u + i, dy + i, dg + i, du + i, n - i);
+            {
+                var vg = Vector256.Load(g + i);
+                var vdy = Vector256.Load(dy + i);
+                var s = VectorMath.Sigmoid(vg, out var slope);
+                (Vector256.Load(dg + i) + vdy * Vector256.Load(u + i) * Vector256.FusedMultiplyAdd(vg, slope, s)).Store(dg + i);
+                (Vector256.Load(du + i) + vdy * (vg * s)).Store(du + i);
+            }
+            if (i < n) Tail256(g + i, u + i, dy + i, dg + i, du + i, n - i);
         }
         else
         {
@@ -109,36 +121,36 @@ public static unsafe class SwiGlu
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Step512(float* g, float* u, float* dy, float* dg, float* du, int count)
+    // The last partial vector, through the same vector math as the rest (see ActivationLoop).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static void Tail512(float* g, float* u, float* dy, float* dg, float* du, int count)
     {
-        bool full = count == Vector512<float>.Count;
-        var vg = full ? Vector512.Load(g) : ActivationLoop.LoadPartial512(g, count);
-        var vu = full ? Vector512.Load(u) : ActivationLoop.LoadPartial512(u, count);
-        var vdy = full ? Vector512.Load(dy) : ActivationLoop.LoadPartial512(dy, count);
-        var vdg = full ? Vector512.Load(dg) : ActivationLoop.LoadPartial512(dg, count);
-        var vdu = full ? Vector512.Load(du) : ActivationLoop.LoadPartial512(du, count);
+        var vg = ActivationLoop.LoadPartial512(g, count);
+        var vu = ActivationLoop.LoadPartial512(u, count);
+        var vdy = ActivationLoop.LoadPartial512(dy, count);
+        var vdg = ActivationLoop.LoadPartial512(dg, count);
+        var vdu = ActivationLoop.LoadPartial512(du, count);
         var s = VectorMath.Sigmoid(vg, out var slope);
         vdg += vdy * vu * Vector512.FusedMultiplyAdd(vg, slope, s);
         vdu += vdy * (vg * s);
-        if (full) { vdg.Store(dg); vdu.Store(du); }
-        else { ActivationLoop.StorePartial(vdg, dg, count); ActivationLoop.StorePartial(vdu, du, count); }
+        ActivationLoop.StorePartial(vdg, dg, count);
+        ActivationLoop.StorePartial(vdu, du, count);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Step256(float* g, float* u, float* dy, float* dg, float* du, int count)
+    // The last partial vector, through the same vector math as the rest (see ActivationLoop).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static void Tail256(float* g, float* u, float* dy, float* dg, float* du, int count)
     {
-        bool full = count == Vector256<float>.Count;
-        var vg = full ? Vector256.Load(g) : ActivationLoop.LoadPartial256(g, count);
-        var vu = full ? Vector256.Load(u) : ActivationLoop.LoadPartial256(u, count);
-        var vdy = full ? Vector256.Load(dy) : ActivationLoop.LoadPartial256(dy, count);
-        var vdg = full ? Vector256.Load(dg) : ActivationLoop.LoadPartial256(dg, count);
-        var vdu = full ? Vector256.Load(du) : ActivationLoop.LoadPartial256(du, count);
+        var vg = ActivationLoop.LoadPartial256(g, count);
+        var vu = ActivationLoop.LoadPartial256(u, count);
+        var vdy = ActivationLoop.LoadPartial256(dy, count);
+        var vdg = ActivationLoop.LoadPartial256(dg, count);
+        var vdu = ActivationLoop.LoadPartial256(du, count);
         var s = VectorMath.Sigmoid(vg, out var slope);
         vdg += vdy * vu * Vector256.FusedMultiplyAdd(vg, slope, s);
         vdu += vdy * (vg * s);
-        if (full) { vdg.Store(dg); vdu.Store(du); }
-        else { ActivationLoop.StorePartial(vdg, dg, count); ActivationLoop.StorePartial(vdu, du, count); }
+        ActivationLoop.StorePartial(vdg, dg, count);
+        ActivationLoop.StorePartial(vdu, du, count);
     }
 
     /// <summary>silu(a)·b.</summary>
