@@ -2,8 +2,9 @@ namespace Switchyard.Tensors.Kernels;
 
 public static partial class CausalAttention
 {
-    // Per-thread scratch (accumulators and one tile of scores), grown on demand and then
-    // reused, so steady-state calls allocate nothing. Worker threads each get their own.
+    // Per-thread scratch (row accumulators, transposed K/V tiles, score rows; a few × tile ×
+    // headDim floats), grown on demand and then reused, so steady-state calls allocate nothing.
+    // Worker threads each get their own; one item runs at a time per thread.
     [ThreadStatic] static float[]? t_scratch;
 
     static float[] Scratch(int length)
@@ -14,15 +15,13 @@ public static partial class CausalAttention
     }
 
     /// <summary>One work item = (batch, query head, query tile): online softmax over key tiles.</summary>
-    sealed unsafe class ForwardJob : IParallelJob
+    sealed unsafe class ForwardJob : BalancedJob
     {
         float* _q, _k, _v, _o, _lse;
         AttentionShape _shape;
         float _scale;
         SimdWidth _width;
         int _queryTile, _keyTile, _queryTiles;
-
-        public int Items { get; private set; }
 
         public void Set(float* q, float* k, float* v, float* o, float* lse, AttentionShape shape, float scale,
             SimdWidth width, int queryTile, int keyTile)
@@ -31,15 +30,16 @@ public static partial class CausalAttention
             _shape = shape; _scale = scale; _width = width;
             _queryTile = queryTile; _keyTile = keyTile;
             _queryTiles = (shape.Seq + queryTile - 1) / queryTile;
-            Items = shape.Batch * shape.QHeads * _queryTiles;
+            Prepare(shape.Batch * shape.QHeads * _queryTiles);
         }
 
-        public void Execute(int part, int parts)
+        protected override long Cost(int item)
         {
-            for (int item = part; item < Items; item += parts) RunItem(item);
+            int i0 = item % _queryTiles * _queryTile;
+            return QueryTilePairs(i0, Math.Min(_queryTile, _shape.Seq - i0));
         }
 
-        void RunItem(int item)
+        protected override void RunItem(int item)
         {
             var s = _shape;
             int d = s.HeadDim, tile = item % _queryTiles, bh = item / _queryTiles;
@@ -50,11 +50,12 @@ public static partial class CausalAttention
             float* kBase = _k + s.KeyOffset(b, 0, g), vBase = _v + s.KeyOffset(b, 0, g);
             var w = _width;
 
-            // Scratch: acc [rows × d] | m [rows] | l [rows] | scores [keyTile].
-            float[] scratch = Scratch(rows * d + 2 * rows + _keyTile);
+            // Scratch: acc [rows × d] | m [rows] | l [rows] | scores [ld] | scale·Kᵀ tile [d × ld].
+            int ld = PadKeys(_keyTile);
+            float[] scratch = Scratch(rows * d + 2 * rows + ld + d * ld);
             fixed (float* pScratch = scratch)
             {
-                float* acc = pScratch, m = acc + rows * d, l = m + rows, scores = l + rows;
+                float* acc = pScratch, m = acc + rows * d, l = m + rows, scores = l + rows, kt = scores + ld;
                 new Span<float>(acc, rows * d).Clear();
                 new Span<float>(m, rows).Fill(float.NegativeInfinity);
                 new Span<float>(l, rows).Clear();
@@ -64,11 +65,14 @@ public static partial class CausalAttention
                 for (int j0 = 0; j0 < i1; j0 += _keyTile)
                 {
                     int j1 = Math.Min(j0 + _keyTile, i1);
+                    // The scale is folded into the transposed keys: scores come out scaled.
+                    TransposeTile(kBase + j0 * kStride, kStride, j1 - j0, d, _scale, kt, ld);
+                    float* vTile = vBase + j0 * kStride;
                     for (int r = Math.Max(0, j0 - i0); r < rows; r++)
                     {
                         int i = i0 + r, n = Math.Min(j1, i + 1) - j0;
-                        float* qi = qBase + i * qStride, acci = acc + r * d;
-                        for (int t = 0; t < n; t++) scores[t] = _scale * Dot(qi, kBase + (j0 + t) * kStride, d, w);
+                        float* acci = acc + r * d;
+                        RowTimesTile(qBase + i * qStride, kt, d, ld, PadKeys(n), scores, w);
 
                         float mOld = m[r], mNew = MathF.Max(mOld, Max(scores, n, w));
                         if (mNew != mOld && mOld != float.NegativeInfinity)
@@ -76,20 +80,18 @@ public static partial class CausalAttention
                             // The running max rose: rescale what was summed under the old one.
                             float alpha = Exp(mOld - mNew);
                             l[r] *= alpha;
-                            CausalAttention.Scale(alpha, acci, d, w);
+                            Scale(alpha, acci, acci, d, w);
                         }
                         m[r] = mNew;
                         l[r] += ExpShiftSum(scores, n, mNew, w);
-                        for (int t = 0; t < n; t++) Axpy(scores[t], vBase + (j0 + t) * kStride, acci, d, w);
+                        AccumulateRows(scores, 1, vTile, kStride, n, acci, d, w);
                     }
                 }
 
                 float* lse = _lse + s.RowOffset(b, h, i0);
                 for (int r = 0; r < rows; r++)
                 {
-                    float* oi = oBase + (i0 + r) * qStride, acci = acc + r * d;
-                    float inv = 1f / l[r];
-                    for (int c = 0; c < d; c++) oi[c] = acci[c] * inv;
+                    Scale(1f / l[r], acc + r * d, oBase + (i0 + r) * qStride, d, w);
                     lse[r] = m[r] + MathF.Log(l[r]);
                 }
             }

@@ -37,41 +37,192 @@ public static partial class CausalAttention
         return sum;
     }
 
-    /// <summary>y += alpha·x.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static unsafe void Axpy(float alpha, float* x, float* y, int n, SimdWidth w)
+    /// <summary>Rounds a key count up to the tile padding (16 floats: one Vector512, two Vector256).</summary>
+    static int PadKeys(int n) => (n + 15) & ~15;
+
+    /// <summary>
+    /// dst[c·ld + t] = alpha·src[t·stride + c] for t &lt; rows, c &lt; d; columns rows..ld are zeroed.
+    /// A transposed tile lets scores be vectorized over keys: no horizontal sum per score.
+    /// </summary>
+    static unsafe void TransposeTile(float* src, long stride, int rows, int d, float alpha, float* dst, int ld)
     {
-        int i = 0;
-        if (w == SimdWidth.V512)
+        for (int t = 0; t < rows; t++)
         {
-            var a = Vector512.Create(alpha);
-            for (; i <= n - 16; i += 16)
-                Vector512.FusedMultiplyAdd(a, Vector512.Load(x + i), Vector512.Load(y + i)).Store(y + i);
+            float* row = src + t * stride;
+            for (int c = 0; c < d; c++) dst[c * ld + t] = alpha * row[c];
         }
-        if (w != SimdWidth.Scalar)
-        {
-            var a = Vector256.Create(alpha);
-            for (; i <= n - 8; i += 8)
-                Vector256.FusedMultiplyAdd(a, Vector256.Load(x + i), Vector256.Load(y + i)).Store(y + i);
-        }
-        for (; i < n; i++) y[i] = MathF.FusedMultiplyAdd(alpha, x[i], y[i]);
+        if (rows < ld)
+            for (int c = 0; c < d; c++) new Span<float>(dst + c * ld + rows, ld - rows).Clear();
     }
 
-    /// <summary>y = alpha·y.</summary>
-    static unsafe void Scale(float alpha, float* y, int n, SimdWidth w)
+    /// <summary>
+    /// y[j] = Σ_c x[c]·mt[c·ld + j] for j &lt; count (count a multiple of 16, ≤ ld): one row times a
+    /// transposed tile, vectorized over the tile's columns.
+    /// </summary>
+    static unsafe void RowTimesTile(float* x, float* mt, int d, int ld, int count, float* y, SimdWidth w)
+    {
+        int j = 0;
+        if (w == SimdWidth.V512)
+        {
+            // Two column vectors × even/odd c: four independent FMA chains hide the latency.
+            for (; j + 32 <= count; j += 32)
+            {
+                Vector512<float> a0 = default, a1 = default, b0 = default, b1 = default;
+                int c = 0;
+                for (; c + 1 < d; c += 2)
+                {
+                    float* r = mt + c * ld + j;
+                    var x0 = Vector512.Create(x[c]);
+                    var x1 = Vector512.Create(x[c + 1]);
+                    a0 = Vector512.FusedMultiplyAdd(x0, Vector512.Load(r), a0);
+                    a1 = Vector512.FusedMultiplyAdd(x0, Vector512.Load(r + 16), a1);
+                    b0 = Vector512.FusedMultiplyAdd(x1, Vector512.Load(r + ld), b0);
+                    b1 = Vector512.FusedMultiplyAdd(x1, Vector512.Load(r + ld + 16), b1);
+                }
+                if (c < d)
+                {
+                    float* r = mt + c * ld + j;
+                    var x0 = Vector512.Create(x[c]);
+                    a0 = Vector512.FusedMultiplyAdd(x0, Vector512.Load(r), a0);
+                    a1 = Vector512.FusedMultiplyAdd(x0, Vector512.Load(r + 16), a1);
+                }
+                (a0 + b0).Store(y + j);
+                (a1 + b1).Store(y + j + 16);
+            }
+            for (; j < count; j += 16)
+            {
+                Vector512<float> a0 = default, b0 = default;
+                int c = 0;
+                for (; c + 1 < d; c += 2)
+                {
+                    a0 = Vector512.FusedMultiplyAdd(Vector512.Create(x[c]), Vector512.Load(mt + c * ld + j), a0);
+                    b0 = Vector512.FusedMultiplyAdd(Vector512.Create(x[c + 1]), Vector512.Load(mt + (c + 1) * ld + j), b0);
+                }
+                if (c < d) a0 = Vector512.FusedMultiplyAdd(Vector512.Create(x[c]), Vector512.Load(mt + c * ld + j), a0);
+                (a0 + b0).Store(y + j);
+            }
+        }
+        else if (w == SimdWidth.V256)
+        {
+            for (; j < count; j += 16)
+            {
+                Vector256<float> a0 = default, a1 = default, b0 = default, b1 = default;
+                int c = 0;
+                for (; c + 1 < d; c += 2)
+                {
+                    float* r = mt + c * ld + j;
+                    var x0 = Vector256.Create(x[c]);
+                    var x1 = Vector256.Create(x[c + 1]);
+                    a0 = Vector256.FusedMultiplyAdd(x0, Vector256.Load(r), a0);
+                    a1 = Vector256.FusedMultiplyAdd(x0, Vector256.Load(r + 8), a1);
+                    b0 = Vector256.FusedMultiplyAdd(x1, Vector256.Load(r + ld), b0);
+                    b1 = Vector256.FusedMultiplyAdd(x1, Vector256.Load(r + ld + 8), b1);
+                }
+                if (c < d)
+                {
+                    float* r = mt + c * ld + j;
+                    var x0 = Vector256.Create(x[c]);
+                    a0 = Vector256.FusedMultiplyAdd(x0, Vector256.Load(r), a0);
+                    a1 = Vector256.FusedMultiplyAdd(x0, Vector256.Load(r + 8), a1);
+                }
+                (a0 + b0).Store(y + j);
+                (a1 + b1).Store(y + j + 8);
+            }
+        }
+        else
+        {
+            new Span<float>(y, count).Clear();
+            for (int c = 0; c < d; c++)
+            {
+                float xc = x[c];
+                float* r = mt + c * ld;
+                for (int t = 0; t < count; t++) y[t] = MathF.FusedMultiplyAdd(xc, r[t], y[t]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// acc[0..d) += Σ_{t&lt;n} coeff[t·coeffStride]·m[t·mStride + 0..d): a weighted sum of rows with the
+    /// accumulator held in registers across all n rows, 64 (V512) or 32 (V256) columns at a time.
+    /// </summary>
+    static unsafe void AccumulateRows(float* coeff, long coeffStride, float* m, long mStride, int n, float* acc, int d, SimdWidth w)
+    {
+        int c = 0;
+        if (w == SimdWidth.V512)
+        {
+            for (; c + 64 <= d; c += 64)
+            {
+                float* a = acc + c;
+                var a0 = Vector512.Load(a); var a1 = Vector512.Load(a + 16);
+                var a2 = Vector512.Load(a + 32); var a3 = Vector512.Load(a + 48);
+                for (int t = 0; t < n; t++)
+                {
+                    var s = Vector512.Create(coeff[t * coeffStride]);
+                    float* r = m + t * mStride + c;
+                    a0 = Vector512.FusedMultiplyAdd(s, Vector512.Load(r), a0);
+                    a1 = Vector512.FusedMultiplyAdd(s, Vector512.Load(r + 16), a1);
+                    a2 = Vector512.FusedMultiplyAdd(s, Vector512.Load(r + 32), a2);
+                    a3 = Vector512.FusedMultiplyAdd(s, Vector512.Load(r + 48), a3);
+                }
+                a0.Store(a); a1.Store(a + 16); a2.Store(a + 32); a3.Store(a + 48);
+            }
+            for (; c + 16 <= d; c += 16)
+            {
+                var a0 = Vector512.Load(acc + c);
+                for (int t = 0; t < n; t++)
+                    a0 = Vector512.FusedMultiplyAdd(Vector512.Create(coeff[t * coeffStride]), Vector512.Load(m + t * mStride + c), a0);
+                a0.Store(acc + c);
+            }
+        }
+        if (w != SimdWidth.Scalar)
+        {
+            for (; c + 32 <= d; c += 32)
+            {
+                float* a = acc + c;
+                var a0 = Vector256.Load(a); var a1 = Vector256.Load(a + 8);
+                var a2 = Vector256.Load(a + 16); var a3 = Vector256.Load(a + 24);
+                for (int t = 0; t < n; t++)
+                {
+                    var s = Vector256.Create(coeff[t * coeffStride]);
+                    float* r = m + t * mStride + c;
+                    a0 = Vector256.FusedMultiplyAdd(s, Vector256.Load(r), a0);
+                    a1 = Vector256.FusedMultiplyAdd(s, Vector256.Load(r + 8), a1);
+                    a2 = Vector256.FusedMultiplyAdd(s, Vector256.Load(r + 16), a2);
+                    a3 = Vector256.FusedMultiplyAdd(s, Vector256.Load(r + 24), a3);
+                }
+                a0.Store(a); a1.Store(a + 8); a2.Store(a + 16); a3.Store(a + 24);
+            }
+            for (; c + 8 <= d; c += 8)
+            {
+                var a0 = Vector256.Load(acc + c);
+                for (int t = 0; t < n; t++)
+                    a0 = Vector256.FusedMultiplyAdd(Vector256.Create(coeff[t * coeffStride]), Vector256.Load(m + t * mStride + c), a0);
+                a0.Store(acc + c);
+            }
+        }
+        for (; c < d; c++)
+        {
+            float a0 = acc[c];
+            for (int t = 0; t < n; t++) a0 = MathF.FusedMultiplyAdd(coeff[t * coeffStride], m[t * mStride + c], a0);
+            acc[c] = a0;
+        }
+    }
+
+    /// <summary>y = alpha·x (x and y may be the same row).</summary>
+    static unsafe void Scale(float alpha, float* x, float* y, int n, SimdWidth w)
     {
         int i = 0;
         if (w == SimdWidth.V512)
         {
             var a = Vector512.Create(alpha);
-            for (; i <= n - 16; i += 16) (a * Vector512.Load(y + i)).Store(y + i);
+            for (; i <= n - 16; i += 16) (a * Vector512.Load(x + i)).Store(y + i);
         }
         if (w != SimdWidth.Scalar)
         {
             var a = Vector256.Create(alpha);
-            for (; i <= n - 8; i += 8) (a * Vector256.Load(y + i)).Store(y + i);
+            for (; i <= n - 8; i += 8) (a * Vector256.Load(x + i)).Store(y + i);
         }
-        for (; i < n; i++) y[i] *= alpha;
+        for (; i < n; i++) y[i] = alpha * x[i];
     }
 
     /// <summary>y += x.</summary>

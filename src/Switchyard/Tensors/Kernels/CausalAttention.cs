@@ -10,13 +10,16 @@ namespace Switchyard.Tensors.Kernels;
 /// [batch, seq, kvHeads, headDim]; logSumExp is [batch, qHeads, seq]. Query head h reads kv head
 /// h / (qHeads / kvHeads). Query i attends to keys 0..i. Each output element is computed by one
 /// work item in a fixed order, so results are bit-identical run to run and do not depend on
-/// the thread count.
+/// the thread count. Extra memory is per-thread scratch of a few tiles × headDim floats, reused
+/// across calls. The backward pass recomputes the probabilities twice (once for dq, once for
+/// dk/dv) rather than summing across threads with atomics.
 /// </remarks>
 public static partial class CausalAttention
 {
-    // Query rows per work item and keys per inner tile. 32×32 keeps a K and a V tile plus the
-    // accumulators in L1/L2 for headDim up to 128, and gives enough items to balance threads.
-    internal const int DefaultQueryTile = 32;
+    // Query rows per work item and keys per inner tile. Each key tile is transposed once per
+    // query tile, so 64 query rows amortize that copy (measured ~30% faster forward than 32);
+    // 32 keys fill two Vector512 score registers. Scratch stays within L1/L2 for headDim ≤ 128.
+    internal const int DefaultQueryTile = 64;
     internal const int DefaultKeyTile = 32;
 
     /// <summary>
@@ -85,7 +88,7 @@ public static partial class CausalAttention
         {
             var job = t_forwardJob ??= new ForwardJob();
             job.Set(pq, pk, pv, po, plse, shape, scale, width, queryTile, keyTile);
-            RunStrided(job, job.Items, threads);
+            RunBalanced(job, threads);
         }
     }
 
@@ -115,11 +118,11 @@ public static partial class CausalAttention
             // (batch, kv head, key tile). Both recompute P; each output has exactly one writer.
             var dqJob = t_queryGradJob ??= new QueryGradJob();
             dqJob.Set(pq, pk, pv, po, plse, pdo, pdq, shape, scale, width, queryTile, keyTile);
-            RunStrided(dqJob, dqJob.Items, threads);
+            RunBalanced(dqJob, threads);
 
             var dkvJob = t_keyValueGradJob ??= new KeyValueGradJob();
-            dkvJob.Set(pq, pk, pv, po, plse, pdo, pdk, pdv, shape, scale, width, keyTile);
-            RunStrided(dkvJob, dkvJob.Items, threads);
+            dkvJob.Set(pq, pk, pv, po, plse, pdo, pdk, pdv, shape, scale, width, queryTile, keyTile);
+            RunBalanced(dkvJob, threads);
         }
     }
 
@@ -127,10 +130,10 @@ public static partial class CausalAttention
     [ThreadStatic] static QueryGradJob? t_queryGradJob;
     [ThreadStatic] static KeyValueGradJob? t_keyValueGradJob;
 
-    // Part p takes items p, p + parts, ...: causal tiles grow in cost with their index, so
-    // striding balances threads. Each item's arithmetic is independent of the split.
-    static void RunStrided(IParallelJob job, int items, int threads) =>
-        ParallelRunner.Run(job, Math.Min(threads, items));
+    // One part per thread; BalancedJob splits the items by causal cost. Each item's arithmetic
+    // is independent of the split, so results do not depend on the thread count either.
+    static void RunBalanced(BalancedJob job, int threads) =>
+        ParallelRunner.Run(job, Math.Min(threads, job.Items));
 
     static void CheckRun(int threads, int queryTile, int keyTile)
     {

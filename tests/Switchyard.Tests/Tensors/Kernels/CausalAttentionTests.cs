@@ -7,7 +7,7 @@ namespace Switchyard.Tests.Tensors.Kernels;
 public class CausalAttentionTests
 {
     static readonly SimdWidth[] Widths = [SimdWidth.Scalar, SimdWidth.V256, SimdWidth.V512];
-    static readonly int[] Seqs = [1, 2, 5, 17, 64, 130]; // 64 and 130 cross the 32-row/32-key tiles
+    static readonly int[] Seqs = [1, 2, 5, 17, 64, 130]; // 64 and 130 cross the default 64-query/32-key tiles
     static readonly (int Q, int Kv)[] Heads = [(1, 1), (4, 4), (4, 2), (6, 1)];
     static readonly int[] HeadDims = [8, 16, 24, 64];
 
@@ -48,14 +48,14 @@ public class CausalAttentionTests
         public int KLen => K.Length;
         public int Rows => Batch * QHeads * Seq;
 
-        public (float[] O, float[] Lse) Forward(SimdWidth w, int threads, int qt = 32, int kt = 32)
+        public (float[] O, float[] Lse) Forward(SimdWidth w, int threads, int qt = CausalAttention.DefaultQueryTile, int kt = CausalAttention.DefaultKeyTile)
         {
             float[] o = new float[QLen], lse = new float[Rows];
             CausalAttention.Forward(Q, K, V, o, lse, Batch, Seq, QHeads, KvHeads, HeadDim, Scale, w, threads, qt, kt);
             return (o, lse);
         }
 
-        public (float[] Dq, float[] Dk, float[] Dv) Backward(float[] o, float[] lse, SimdWidth w, int threads, int qt = 32, int kt = 32)
+        public (float[] Dq, float[] Dk, float[] Dv) Backward(float[] o, float[] lse, SimdWidth w, int threads, int qt = CausalAttention.DefaultQueryTile, int kt = CausalAttention.DefaultKeyTile)
         {
             float[] dq = (float[])Dq0.Clone(), dk = (float[])Dk0.Clone(), dv = (float[])Dv0.Clone();
             CausalAttention.Backward(Q, K, V, o, lse, DO, dq, dk, dv, Batch, Seq, QHeads, KvHeads, HeadDim, Scale, w, threads, qt, kt);
@@ -104,6 +104,40 @@ public class CausalAttentionTests
             AssertNear(expected.Dk, dk, $"{width} dk");
             AssertNear(expected.Dv, dv, $"{width} dv");
         }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(33)]
+    [InlineData(40)]
+    [InlineData(100)]
+    [InlineData(128)]
+    public void ForwardAndBackward_OddHeadDims_MatchDoubleReference(int headDim)
+    {
+        // Vector paths over headDim end in V256 and scalar tails; the public overload runs too.
+        var c = new Case(Seed(headDim, 41), batch: 1, seq: 37, qHeads: 4, kvHeads: 2, headDim);
+        var expected = c.Reference();
+        foreach (var width in Widths)
+        {
+            if (!Simd.IsSupported(width)) continue;
+            var (o, lse) = c.Forward(width, threads: 2);
+            AssertNear(expected.O, o, $"{width} o");
+            AssertNear(expected.Lse, lse, $"{width} logSumExp");
+            var (dq, dk, dv) = c.Backward(o, lse, width, threads: 2);
+            AssertNear(expected.Dq, dq, $"{width} dq");
+            AssertNear(expected.Dk, dk, $"{width} dk");
+            AssertNear(expected.Dv, dv, $"{width} dv");
+        }
+
+        float[] po = new float[c.QLen], plse = new float[c.Rows];
+        CausalAttention.Forward(c.Q, c.K, c.V, po, plse, c.Batch, c.Seq, c.QHeads, c.KvHeads, c.HeadDim, c.Scale);
+        float[] pdq = (float[])c.Dq0.Clone(), pdk = (float[])c.Dk0.Clone(), pdv = (float[])c.Dv0.Clone();
+        CausalAttention.Backward(c.Q, c.K, c.V, po, plse, c.DO, pdq, pdk, pdv, c.Batch, c.Seq, c.QHeads, c.KvHeads, c.HeadDim, c.Scale);
+        AssertNear(expected.O, po, "public o");
+        AssertNear(expected.Dq, pdq, "public dq");
+        AssertNear(expected.Dk, pdk, "public dk");
+        AssertNear(expected.Dv, pdv, "public dv");
     }
 
     [Theory]
@@ -168,7 +202,7 @@ public class CausalAttentionTests
     }
 
     [Theory]
-    [InlineData(32, 32)]
+    [InlineData(CausalAttention.DefaultQueryTile, CausalAttention.DefaultKeyTile)]
     [InlineData(4, 3)]
     public void Forward_LaterTokenChanges_EarlierOutputsBitIdentical(int queryTile, int keyTile)
     {
@@ -203,17 +237,25 @@ public class CausalAttentionTests
         Assert.Equal(lse.AsSpan(0, qHeads * seq).ToArray(), lse2.AsSpan(0, qHeads * seq).ToArray());
     }
 
-    [Fact]
-    public void ForwardAndBackward_RepeatedRunsTwoThreads_BitIdenticalAndEqualToOneThread()
+    [Theory]
+    [InlineData(2, 1)]
+    [InlineData(2, 2)]
+    [InlineData(2, 3)]
+    [InlineData(3, 1)]
+    [InlineData(7, 1)]
+    [InlineData(16, 1)]
+    public void ForwardAndBackward_ManyThreadsRepeated_BitIdenticalToOneThread(int threads, int kvHeads)
     {
-        var c = new Case(Seed(11), batch: 2, seq: 130, qHeads: 4, kvHeads: 2, headDim: 40);
+        // Each output element has one writer summing in a fixed order, so neither the run nor the
+        // split may matter. Parts beyond the runner's threads still run (several per thread), so
+        // 7 and 16 exercise the cost-balanced split even on two cores.
+        var c = new Case(Seed(11, kvHeads), batch: 2, seq: 130, qHeads: 6, kvHeads, headDim: 40);
         var (o, lse) = c.Forward(Simd.Best, threads: 1);
         var (dq, dk, dv) = c.Backward(o, lse, Simd.Best, threads: 1);
         for (int run = 0; run < 3; run++)
         {
-            var (o2, lse2) = c.Forward(Simd.Best, threads: 2);
-            var (dq2, dk2, dv2) = c.Backward(o2, lse2, Simd.Best, threads: 2);
-            // Each output element has one writer summing in a fixed order: the split cannot matter.
+            var (o2, lse2) = c.Forward(Simd.Best, threads);
+            var (dq2, dk2, dv2) = c.Backward(o2, lse2, Simd.Best, threads);
             Assert.Equal(o, o2);
             Assert.Equal(lse, lse2);
             Assert.Equal(dq, dq2);
