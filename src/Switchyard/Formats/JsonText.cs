@@ -39,7 +39,11 @@ internal static class JsonText
     {
         string m = e.Message;
         int cut = m.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        return (cut >= 0 ? m[..cut] : m).TrimEnd('.', ' ');
+        if (cut >= 0) m = m[..cut];
+        // Advice meant for the programmer configuring the reader, not for someone with a bad file.
+        cut = m.IndexOf(" Change the reader options", StringComparison.Ordinal);
+        if (cut >= 0) m = m[..cut];
+        return m.TrimEnd('.', ' ');
     }
 
     /// <summary>A token type as a reader of the message would name it.</summary>

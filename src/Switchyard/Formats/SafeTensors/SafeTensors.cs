@@ -54,7 +54,11 @@ public static class SafeTensors
     /// a tensor larger than the limit gets a shard of its own. Shards are named
     /// <c>model-00001-of-00003.safetensors</c> and listed in <c>model.safetensors.index.json</c>
     /// (written last); a checkpoint that fits one shard is written as plain <c>model.safetensors</c>, without index.
+    /// Afterwards, files of an earlier save in the same folder that the new checkpoint does not use
+    /// (shards of another count, an index or single file of the other layout) are deleted.
     /// </summary>
+    /// <remarks>Each file is replaced atomically, the checkpoint as a whole is not: a crash midway can
+    /// leave new shards beside the old index. Save to a fresh folder when that matters.</remarks>
     /// <param name="directory">Existing folder to write into.</param>
     /// <param name="tensors">All tensors, unique names.</param>
     /// <param name="maxShardBytes">Limit on each shard's tensor bytes (headers not counted, as in Hugging Face).</param>
@@ -96,14 +100,16 @@ public static class SafeTensors
         if (current.Count > 0 || shards.Count == 0) shards.Add(current);
 
         var written = new List<string>();
+        string stem = weightsName[..^".safetensors".Length];
+        string index = Path.Combine(directory, weightsName + IndexSuffix);
         if (shards.Count == 1)
         {
             string single = Path.Combine(directory, weightsName);
             Write(single, shards[0], metadata);
             written.Add(single);
+            RemoveStale(directory, stem, written, index);
             return written;
         }
-        string stem = weightsName[..^".safetensors".Length];
         var weightMap = new List<KeyValuePair<string, string>>();
         for (int i = 0; i < shards.Count; i++)
         {
@@ -113,10 +119,36 @@ public static class SafeTensors
             written.Add(path);
             foreach (SafeTensorEntry t in shards[i]) weightMap.Add(new(t.Name, file));
         }
-        string index = Path.Combine(directory, weightsName + IndexSuffix);
         SafeTensorsIndex.WriteIndex(index, total, weightMap);
         written.Add(index);
+        RemoveStale(directory, stem, written, Path.Combine(directory, weightsName));
         return written;
+    }
+
+    // A previous save into the same folder may have used another shard count (or none): its extra
+    // shards, or an index that would now shadow the single file, would make loaders read stale
+    // tensors. Remove exactly those names, as transformers' save_pretrained does, after the new
+    // checkpoint is complete.
+    static void RemoveStale(string directory, string stem, List<string> written, string otherLayout)
+    {
+        var keep = new HashSet<string>(written.Select(Path.GetFullPath), StringComparer.Ordinal);
+        var candidates = Directory.EnumerateFiles(directory, stem + "-?????-of-?????.safetensors")
+            .Where(f => IsShardName(Path.GetFileName(f), stem))
+            .Append(otherLayout)
+            .ToList(); // materialized: deleting while enumerating a folder is unspecified
+        foreach (string f in candidates)
+        {
+            if (!keep.Contains(Path.GetFullPath(f)) && File.Exists(f)) File.Delete(f);
+        }
+    }
+
+    static bool IsShardName(string file, string stem)
+    {
+        // stem-NNNNN-of-NNNNN.safetensors, digits only
+        ReadOnlySpan<char> rest = file.AsSpan(stem.Length);
+        return rest.Length == "-00001-of-00002.safetensors".Length
+            && rest[0] == '-' && rest[6..10].SequenceEqual("-of-") && rest[15..].SequenceEqual(".safetensors")
+            && !rest[1..6].ContainsAnyExceptInRange('0', '9') && !rest[10..15].ContainsAnyExceptInRange('0', '9');
     }
 
     sealed record Plan(byte[] Header, SafeTensorEntry[] Ordered);
