@@ -88,7 +88,8 @@ public sealed class CausalSelfAttention : Module
         int rows = batch * seq;
         if (_positions.Length < rows || _positionsSeq != seq)
         {
-            _positions = new int[Math.Max(rows, _positions.Length)];
+            // Grow only; a change of sequence length refills the same array.
+            if (_positions.Length < rows) _positions = new int[rows];
             for (int i = 0; i < _positions.Length; i++) _positions[i] = i % seq;
             _positionsSeq = seq;
         }

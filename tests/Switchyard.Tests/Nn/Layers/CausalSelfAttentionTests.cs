@@ -48,4 +48,20 @@ public class CausalSelfAttentionTests
         var tape = new Switchyard.Autograd.Tape(1024);
         Assert.Throws<ShapeMismatchException>(() => attn.Forward(tape, tape.Constant(new Tensor(new Shape(5, 8))), 2, 3));
     }
+
+    [Fact]
+    public void Forward_SequenceLengthChanges_UsesPositionsOfTheNewLength()
+    {
+        // A 6-token sequence after a 3-token batch of 2: positions must restart per sequence.
+        var rng = new Rng(21);
+        var attn = new CausalSelfAttention(8, 2, 1, 4, rng, ropeTheta: 100f, initStd: 0.5f);
+        var tape = new Switchyard.Autograd.Tape(1 << 12);
+        attn.Forward(tape, tape.Constant(new Tensor(Rand.Floats(rng, 6 * 8), new Shape(6, 8))), 2, 3);
+        var x = new Tensor(Rand.Floats(rng, 6 * 8), new Shape(6, 8));
+        float[] y = attn.Forward(tape, tape.Constant(x), 1, 6).Value.ToArray();
+        var fresh = new CausalSelfAttention(8, 2, 1, 4, new Rng(0), ropeTheta: 100f);
+        for (int i = 0; i < 4; i++)
+            attn.NamedParameters()[i].Parameter.Value.Span.CopyTo(fresh.NamedParameters()[i].Parameter.Value.Span);
+        Assert.Equal(fresh.Forward(tape, tape.Constant(x), 1, 6).Value.ToArray(), y);
+    }
 }
