@@ -36,6 +36,18 @@ public class SgdTests
     }
 
     [Fact]
+    public void Step_Dampening_ScalesGradientIntoBufferAfterFirstStep()
+    {
+        var p = new Parameter("weight", new Tensor([0f], new Shape(1)));
+        var opt = new Sgd([("w", p)], learningRate: 1f, momentum: 0.5f, dampening: 0.25f);
+        p.Grad.Span[0] = 1f;
+        opt.Step(); // buf = 1 (PyTorch: no dampening on the first step)
+        Assert.Equal(-1f, p.Value[0]);
+        opt.Step(); // buf = 0.5·1 + 0.75·1 = 1.25
+        Assert.Equal(-2.25f, p.Value[0]);
+    }
+
+    [Fact]
     public void Step_NoMomentum_IsPlainGradientDescent()
     {
         var p = new Parameter("weight", new Tensor([1f, 2f], new Shape(2)));
