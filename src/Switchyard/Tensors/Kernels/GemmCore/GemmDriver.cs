@@ -143,6 +143,7 @@ internal static unsafe class GemmDriver
                     {
                         int nr = Math.Min(TK.NR, nc - jr);
                         GemmPacking.PackB<TK>(in p, pc, kc, jc + jr, nr, buf.B);
+                        if (jr + TK.NR < nc) GemmPacking.PrefetchB<TK>(in p, pc, kc, jc + jr + TK.NR, Math.Min(TK.NR, nc - jr - TK.NR));
                         MacroKernel<TK>(buf, buf.B, kc, r1 - r0, nr, p.C + r0 * p.Ldc + jc + jr, p.Ldc, beta);
                     }
                     continue;
