@@ -11,15 +11,24 @@ namespace Switchyard.Tensors.Kernels;
 /// NaN ranks above every number (as in PyTorch); −0 and +0 are equal.
 /// </summary>
 /// <remarks>
-/// One pass per row keeps the best k seen so far in the output row itself (a sorted list
-/// for small k, a heap for larger k), so no scratch is needed. Once k are held, a vector
-/// compare against the weakest held value skips whole blocks that cannot enter: for expert
-/// routing (cols ≈ 8–256) and vocabulary sampling (cols ≈ 50k) almost every block is skipped.
+/// Small rows (cols ≤ 256 and k·cols ≤ 2048: routing, k ≤ 8 of ≤ 256 experts) take k
+/// branch-free vector passes over packed (value, index) keys. Longer rows take one pass that
+/// keeps the best k seen so far in the output row itself (a sorted list for small k, a heap
+/// for larger k), so no scratch is needed; once k are held, a vector compare against the
+/// weakest held value skips whole blocks that cannot enter, which for vocabulary sampling
+/// (cols ≈ 50k) is almost every block.
 /// </remarks>
 public static class TopK
 {
     // Above this k, inserting into a sorted list (O(k) shifts) loses to a heap (O(log k)).
     const int SortedListMaxK = 16;
+
+    // Up to this k·cols, k branch-free vector passes (repeated argmax) beat one pass whose
+    // insertions mispredict: the router shapes (k ≤ 8, ≤ 256 experts) land here.
+    const int PassesMaxWork = 2048;
+
+    // Rows up to this long fit their sort keys in 2 KB of stack.
+    const int PassesMaxCols = 256;
 
     /// <summary>Per row of <paramref name="x"/>, writes the <paramref name="k"/> largest values and their column indices, largest first.</summary>
     /// <param name="x">Input, [rows, cols] row-major.</param>
@@ -63,6 +72,11 @@ public static class TopK
     internal static void Row(ReadOnlySpan<float> x, Span<int> idx, Span<float> val, SimdWidth width)
     {
         int k = val.Length;
+        if (width != SimdWidth.Scalar && x.Length <= PassesMaxCols && k * x.Length <= PassesMaxWork)
+        {
+            ByPasses(x, idx, val, width);
+            return;
+        }
         bool heap = k > SortedListMaxK;
         // The first k columns fill the selection; later columns have higher indices than all
         // held ones, so they enter only by a strictly better value: ties keep the lower index.
@@ -120,6 +134,116 @@ public static class TopK
                 SiftDown(val, idx, 0, last);
             }
         }
+    }
+
+    /// <summary>
+    /// k vector passes over the row's sort keys, each taking the largest key below the previous
+    /// pick. A key packs the whole ranking into one ulong: order-preserving bits of the value
+    /// (−0 folded into +0, every NaN into one NaN above +∞) over the complement of the index
+    /// (so an equal value at a lower index is the larger key). No compare can tie and the max
+    /// names its column, so a pass is a compare and a max per 8 columns, without branches.
+    /// </summary>
+    [SkipLocalsInit] // every key is written below; zeroing 2 KB per row would cost a pass
+    static void ByPasses(ReadOnlySpan<float> x, Span<int> idx, Span<float> val, SimdWidth width)
+    {
+        int n = x.Length;
+        // Zero padding to whole vectors: every real key is > 0, so padding never wins.
+        int padded = (n + 7) & ~7;
+        Span<ulong> keys = stackalloc ulong[padded];
+        keys[n..].Clear();
+        BuildKeys(x, keys, width);
+        ref ulong pk = ref MemoryMarshal.GetReference(keys);
+        ulong prev = ulong.MaxValue;
+        for (int j = 0; j < val.Length; j++)
+        {
+            ulong best;
+            if (width == SimdWidth.V512)
+            {
+                Vector512<ulong> pv = Vector512.Create(prev), acc = Vector512<ulong>.Zero;
+                for (int c = 0; c < padded; c += Vector512<ulong>.Count)
+                {
+                    var kv = Vector512.LoadUnsafe(ref pk, (nuint)c);
+                    acc = Vector512.Max(acc, Vector512.ConditionalSelect(Vector512.LessThan(kv, pv), kv, Vector512<ulong>.Zero));
+                }
+                best = MaxLanes(Vector256.Max(acc.GetLower(), acc.GetUpper()));
+            }
+            else
+            {
+                Vector256<ulong> pv = Vector256.Create(prev), acc0 = Vector256<ulong>.Zero, acc1 = Vector256<ulong>.Zero;
+                for (int c = 0; c < padded; c += 2 * Vector256<ulong>.Count)
+                {
+                    var k0 = Vector256.LoadUnsafe(ref pk, (nuint)c);
+                    var k1 = Vector256.LoadUnsafe(ref pk, (nuint)(c + 4));
+                    acc0 = Vector256.Max(acc0, Vector256.ConditionalSelect(Vector256.LessThan(k0, pv), k0, Vector256<ulong>.Zero));
+                    acc1 = Vector256.Max(acc1, Vector256.ConditionalSelect(Vector256.LessThan(k1, pv), k1, Vector256<ulong>.Zero));
+                }
+                best = MaxLanes(Vector256.Max(acc0, acc1));
+            }
+            int i = (int)~(uint)best;
+            idx[j] = i;
+            val[j] = x[i]; // the element itself: its key folded −0 and NaN payloads
+            prev = best;
+        }
+    }
+
+    static ulong MaxLanes(Vector256<ulong> v)
+    {
+        var q = Vector128.Max(v.GetLower(), v.GetUpper());
+        return Math.Max(q[0], q[1]);
+    }
+
+    static void BuildKeys(ReadOnlySpan<float> x, Span<ulong> keys, SimdWidth width)
+    {
+        ref float px = ref MemoryMarshal.GetReference(x);
+        ref ulong pk = ref MemoryMarshal.GetReference(keys);
+        int n = x.Length, c = 0;
+        if (width == SimdWidth.V512)
+        {
+            var iota = Vector512.Create(0ul, 1, 2, 3, 4, 5, 6, 7);
+            for (; c <= n - Vector512<float>.Count; c += Vector512<float>.Count)
+            {
+                var (lo, hi) = Vector512.Widen(Key32(Vector512.LoadUnsafe(ref px, (nuint)c)));
+                var low = Vector512.Create(0xFFFF_FFFFul - (ulong)c) - iota; // ~index for lanes c..c+7
+                Vector512.BitwiseOr(Vector512.ShiftLeft(lo, 32), low).StoreUnsafe(ref pk, (nuint)c);
+                Vector512.BitwiseOr(Vector512.ShiftLeft(hi, 32), low - Vector512.Create(8ul)).StoreUnsafe(ref pk, (nuint)(c + 8));
+            }
+        }
+        else
+        {
+            var iota = Vector256.Create(0ul, 1, 2, 3);
+            for (; c <= n - Vector256<float>.Count; c += Vector256<float>.Count)
+            {
+                var (lo, hi) = Vector256.Widen(Key32(Vector256.LoadUnsafe(ref px, (nuint)c)));
+                var low = Vector256.Create(0xFFFF_FFFFul - (ulong)c) - iota;
+                Vector256.BitwiseOr(Vector256.ShiftLeft(lo, 32), low).StoreUnsafe(ref pk, (nuint)c);
+                Vector256.BitwiseOr(Vector256.ShiftLeft(hi, 32), low - Vector256.Create(4ul)).StoreUnsafe(ref pk, (nuint)(c + 4));
+            }
+        }
+        for (; c < n; c++) Unsafe.Add(ref pk, c) = ((ulong)Key32(Unsafe.Add(ref px, c)) << 32) | ~(uint)c;
+    }
+
+    // Order-preserving bits: flip all bits of negatives, only the sign of positives.
+    const uint NaNKey = 0xFFC0_0000; // the key of +NaN: above +∞ (0xFF80_0000), below the unused 0xFFFF_FFFF
+
+    static uint Key32(float v)
+    {
+        if (float.IsNaN(v)) return NaNKey;
+        int b = BitConverter.SingleToInt32Bits(v + 0f); // −0 + 0 = +0: equal zeros get equal keys
+        return (uint)(b ^ ((b >> 31) | int.MinValue));
+    }
+
+    static Vector512<uint> Key32(Vector512<float> v)
+    {
+        var b = (v + Vector512<float>.Zero).AsInt32();
+        var key = (b ^ (Vector512.ShiftRightArithmetic(b, 31) | Vector512.Create(int.MinValue))).AsUInt32();
+        return Vector512.ConditionalSelect(Vector512.Equals(v, v).AsUInt32(), key, Vector512.Create(NaNKey));
+    }
+
+    static Vector256<uint> Key32(Vector256<float> v)
+    {
+        var b = (v + Vector256<float>.Zero).AsInt32();
+        var key = (b ^ (Vector256.ShiftRightArithmetic(b, 31) | Vector256.Create(int.MinValue))).AsUInt32();
+        return Vector256.ConditionalSelect(Vector256.Equals(v, v).AsUInt32(), key, Vector256.Create(NaNKey));
     }
 
     /// <summary>Whether value <paramref name="a"/> outranks <paramref name="b"/> (NaN above all numbers; equal values do not).</summary>
