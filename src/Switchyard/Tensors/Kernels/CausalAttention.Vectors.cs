@@ -64,30 +64,38 @@ public static partial class CausalAttention
         int j = 0;
         if (w == SimdWidth.V512)
         {
-            // Two column vectors × even/odd c: four independent FMA chains hide the latency.
+            // Two column vectors × c mod 4: eight independent FMA chains cover the FMA latency
+            // (4 cycles × 2 ports); fewer chains leave the loop latency-bound.
             for (; j + 32 <= count; j += 32)
             {
                 Vector512<float> a0 = default, a1 = default, b0 = default, b1 = default;
+                Vector512<float> e0 = default, e1 = default, f0 = default, f1 = default;
                 int c = 0;
-                for (; c + 1 < d; c += 2)
+                for (; c + 3 < d; c += 4)
                 {
                     float* r = mt + c * ld + j;
                     var x0 = Vector512.Create(x[c]);
                     var x1 = Vector512.Create(x[c + 1]);
+                    var x2 = Vector512.Create(x[c + 2]);
+                    var x3 = Vector512.Create(x[c + 3]);
                     a0 = Vector512.FusedMultiplyAdd(x0, Vector512.Load(r), a0);
                     a1 = Vector512.FusedMultiplyAdd(x0, Vector512.Load(r + 16), a1);
                     b0 = Vector512.FusedMultiplyAdd(x1, Vector512.Load(r + ld), b0);
                     b1 = Vector512.FusedMultiplyAdd(x1, Vector512.Load(r + ld + 16), b1);
+                    e0 = Vector512.FusedMultiplyAdd(x2, Vector512.Load(r + 2 * ld), e0);
+                    e1 = Vector512.FusedMultiplyAdd(x2, Vector512.Load(r + 2 * ld + 16), e1);
+                    f0 = Vector512.FusedMultiplyAdd(x3, Vector512.Load(r + 3 * ld), f0);
+                    f1 = Vector512.FusedMultiplyAdd(x3, Vector512.Load(r + 3 * ld + 16), f1);
                 }
-                if (c < d)
+                for (; c < d; c++)
                 {
                     float* r = mt + c * ld + j;
                     var x0 = Vector512.Create(x[c]);
                     a0 = Vector512.FusedMultiplyAdd(x0, Vector512.Load(r), a0);
                     a1 = Vector512.FusedMultiplyAdd(x0, Vector512.Load(r + 16), a1);
                 }
-                (a0 + b0).Store(y + j);
-                (a1 + b1).Store(y + j + 16);
+                ((a0 + b0) + (e0 + f0)).Store(y + j);
+                ((a1 + b1) + (e1 + f1)).Store(y + j + 16);
             }
             for (; j < count; j += 16)
             {
@@ -152,19 +160,37 @@ public static partial class CausalAttention
         {
             for (; c + 64 <= d; c += 64)
             {
+                // Even and odd rows in separate registers: eight FMA chains instead of four.
                 float* a = acc + c;
                 var a0 = Vector512.Load(a); var a1 = Vector512.Load(a + 16);
                 var a2 = Vector512.Load(a + 32); var a3 = Vector512.Load(a + 48);
-                for (int t = 0; t < n; t++)
+                Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default;
+                int t = 0;
+                for (; t + 1 < n; t += 2)
                 {
-                    var s = Vector512.Create(coeff[t * coeffStride]);
+                    var s0 = Vector512.Create(coeff[t * coeffStride]);
+                    var s1 = Vector512.Create(coeff[(t + 1) * coeffStride]);
                     float* r = m + t * mStride + c;
-                    a0 = Vector512.FusedMultiplyAdd(s, Vector512.Load(r), a0);
-                    a1 = Vector512.FusedMultiplyAdd(s, Vector512.Load(r + 16), a1);
-                    a2 = Vector512.FusedMultiplyAdd(s, Vector512.Load(r + 32), a2);
-                    a3 = Vector512.FusedMultiplyAdd(s, Vector512.Load(r + 48), a3);
+                    float* r1 = r + mStride;
+                    a0 = Vector512.FusedMultiplyAdd(s0, Vector512.Load(r), a0);
+                    a1 = Vector512.FusedMultiplyAdd(s0, Vector512.Load(r + 16), a1);
+                    a2 = Vector512.FusedMultiplyAdd(s0, Vector512.Load(r + 32), a2);
+                    a3 = Vector512.FusedMultiplyAdd(s0, Vector512.Load(r + 48), a3);
+                    b0 = Vector512.FusedMultiplyAdd(s1, Vector512.Load(r1), b0);
+                    b1 = Vector512.FusedMultiplyAdd(s1, Vector512.Load(r1 + 16), b1);
+                    b2 = Vector512.FusedMultiplyAdd(s1, Vector512.Load(r1 + 32), b2);
+                    b3 = Vector512.FusedMultiplyAdd(s1, Vector512.Load(r1 + 48), b3);
                 }
-                a0.Store(a); a1.Store(a + 16); a2.Store(a + 32); a3.Store(a + 48);
+                if (t < n)
+                {
+                    var s0 = Vector512.Create(coeff[t * coeffStride]);
+                    float* r = m + t * mStride + c;
+                    a0 = Vector512.FusedMultiplyAdd(s0, Vector512.Load(r), a0);
+                    a1 = Vector512.FusedMultiplyAdd(s0, Vector512.Load(r + 16), a1);
+                    a2 = Vector512.FusedMultiplyAdd(s0, Vector512.Load(r + 32), a2);
+                    a3 = Vector512.FusedMultiplyAdd(s0, Vector512.Load(r + 48), a3);
+                }
+                (a0 + b0).Store(a); (a1 + b1).Store(a + 16); (a2 + b2).Store(a + 32); (a3 + b3).Store(a + 48);
             }
             for (; c + 16 <= d; c += 16)
             {

@@ -82,8 +82,8 @@ public class CausalAttentionTests
     }
 
     // Float fast path vs double oracle: different summation orders and a polynomial exp, so a
-    // relative bound; dk/dv sum up to 130 tokens × 6 heads of terms, hence 1e-4 not 1e-6.
-    static void AssertNear(double[] expected, float[] actual, string what, double tolerance = 1e-4) =>
+    // relative bound. dk/dv sum up to 130 tokens × 6 heads of terms; the worst seen is ~3.5e-6.
+    static void AssertNear(double[] expected, float[] actual, string what, double tolerance = 2e-5) =>
         GradCheck.AssertClose(expected, Rand.ToDouble(actual), tolerance, what);
 
     [Theory, MemberData(nameof(Shapes))]
