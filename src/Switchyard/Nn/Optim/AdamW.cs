@@ -21,6 +21,9 @@ public sealed class AdamW : IOptimizer
     readonly bool[] _decay;
     readonly float[][] _m, _v;
     readonly SimdWidth _width;
+    readonly ElementwiseUpdateJob _job;
+    // This step's scalars, read by the parts of _job.
+    float _stepSize, _sqrtBc2, _decayFactor;
 
     /// <summary>Creates the optimizer over the trainable parameters of <paramref name="parameters"/>.</summary>
     /// <param name="parameters">Named parameters, e.g. <see cref="Module.NamedParameters"/>.</param>
@@ -65,6 +68,7 @@ public sealed class AdamW : IOptimizer
             _decay[i] = _params[i].WeightDecay && !(excludeFromDecay?.Invoke(_names[i]) ?? false);
             _m[i] = new float[_params[i].Value.Length];
             _v[i] = new float[_params[i].Value.Length];
+            _ = _params[i].Grad; // allocate now: parts of a parallel step must not race to create it
         }
         LearningRate = learningRate;
         Beta1 = beta1;
@@ -72,6 +76,7 @@ public sealed class AdamW : IOptimizer
         Eps = eps;
         WeightDecay = weightDecay;
         _width = width;
+        _job = new ElementwiseUpdateJob(_params.Select(p => p.Value.Length).ToArray(), Update);
     }
 
     /// <inheritdoc/>
@@ -105,16 +110,19 @@ public sealed class AdamW : IOptimizer
         double lr = LearningRate;
         double bc1 = 1 - Math.Pow(Beta1, t);
         double bc2 = 1 - Math.Pow(Beta2, t);
-        float stepSize = (float)(lr / bc1);
-        float sqrtBc2 = (float)Math.Sqrt(bc2);
-        float decay = (float)(1 - lr * WeightDecay);
-        for (int i = 0; i < _params.Length; i++)
-        {
-            var p = _params[i];
-            if (!p.Trainable) continue;
-            OptimizerKernels.AdamW(p.Value.Span, p.Grad.Span, _m[i], _v[i],
-                _decay[i] ? decay : 1f, Beta1, Beta2, Eps, stepSize, sqrtBc2, _width);
-        }
+        _stepSize = (float)(lr / bc1);
+        _sqrtBc2 = (float)Math.Sqrt(bc2);
+        _decayFactor = (float)(1 - lr * WeightDecay);
+        _job.Run();
+    }
+
+    void Update(int i, int start, int length)
+    {
+        var p = _params[i];
+        if (!p.Trainable) return;
+        OptimizerKernels.AdamW(p.Value.Span.Slice(start, length), p.Grad.Span.Slice(start, length),
+            _m[i].AsSpan(start, length), _v[i].AsSpan(start, length),
+            _decay[i] ? _decayFactor : 1f, Beta1, Beta2, Eps, _stepSize, _sqrtBc2, _width);
     }
 
     /// <inheritdoc/>

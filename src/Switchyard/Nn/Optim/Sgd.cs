@@ -15,6 +15,8 @@ public sealed class Sgd : IOptimizer
     readonly Parameter[] _params;
     readonly float[][] _buf;
     readonly SimdWidth _width;
+    readonly ElementwiseUpdateJob _job;
+    bool _firstStep;
 
     /// <summary>Creates the optimizer over the trainable parameters of <paramref name="parameters"/>.</summary>
     /// <param name="parameters">Named parameters, e.g. <see cref="Module.NamedParameters"/>.</param>
@@ -50,13 +52,18 @@ public sealed class Sgd : IOptimizer
         _names = [.. names];
         _params = [.. ps];
         _buf = new float[_params.Length][];
-        for (int i = 0; i < _params.Length; i++) _buf[i] = momentum != 0 ? new float[_params[i].Value.Length] : [];
+        for (int i = 0; i < _params.Length; i++)
+        {
+            _buf[i] = momentum != 0 ? new float[_params[i].Value.Length] : [];
+            _ = _params[i].Grad; // allocate now: parts of a parallel step must not race to create it
+        }
         LearningRate = learningRate;
         Momentum = momentum;
         Dampening = dampening;
         Nesterov = nesterov;
         WeightDecay = weightDecay;
         _width = width;
+        _job = new ElementwiseUpdateJob(_params.Select(p => p.Value.Length).ToArray(), Update);
     }
 
     /// <inheritdoc/>
@@ -80,15 +87,18 @@ public sealed class Sgd : IOptimizer
     /// <inheritdoc/>
     public void Step()
     {
-        bool first = StepCount == 0;
+        _firstStep = StepCount == 0;
         StepCount++;
-        for (int i = 0; i < _params.Length; i++)
-        {
-            var p = _params[i];
-            if (!p.Trainable) continue;
-            OptimizerKernels.Sgd(p.Value.Span, p.Grad.Span, _buf[i], LearningRate, p.WeightDecay ? WeightDecay : 0f,
-                Momentum, Dampening, Nesterov, first, _width);
-        }
+        _job.Run();
+    }
+
+    void Update(int i, int start, int length)
+    {
+        var p = _params[i];
+        if (!p.Trainable) return;
+        OptimizerKernels.Sgd(p.Value.Span.Slice(start, length), p.Grad.Span.Slice(start, length),
+            Momentum != 0 ? _buf[i].AsSpan(start, length) : default, LearningRate, p.WeightDecay ? WeightDecay : 0f,
+            Momentum, Dampening, Nesterov, _firstStep, _width);
     }
 
     /// <inheritdoc/>

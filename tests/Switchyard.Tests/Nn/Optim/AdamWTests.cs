@@ -179,4 +179,31 @@ public class AdamWTests
         }
         finally { File.Delete(path); }
     }
+
+    [Fact]
+    public void Step_LargeParametersSplitAcrossThreads_MatchesWholeArrayKernelBitForBit()
+    {
+        // Given parameters large enough for a multi-part step, with boundaries inside tensors
+        var rng = new Rng(77);
+        int[] sizes = [70001, 33, 65536 + 17];
+        var ps = sizes.Select(n => new Parameter("weight", new Tensor(Rand.Floats(rng, n), new Shape(n)))).ToArray();
+        var expected = ps.Select(p => p.Value.ToArray()).ToArray();
+        var m = sizes.Select(n => new float[n]).ToArray();
+        var v = sizes.Select(n => new float[n]).ToArray();
+        var opt = new AdamW(ps.Select((p, i) => ($"p{i}", p)), 1e-2f, weightDecay: 0.1f);
+        for (int t = 1; t <= 2; t++)
+        {
+            foreach (var p in ps) Rand.Floats(rng, p.Value.Length).CopyTo(p.Grad.Span);
+            // When
+            opt.Step();
+            // Then: the same as one kernel call per whole tensor
+            double bc1 = 1 - Math.Pow(0.9f, t), bc2 = 1 - Math.Pow(0.999f, t);
+            for (int i = 0; i < ps.Length; i++)
+            {
+                OptimizerKernels.AdamW(expected[i], ps[i].Grad.Span, m[i], v[i], (float)(1 - 1e-2f * (double)0.1f),
+                    0.9f, 0.999f, 1e-8f, (float)(1e-2f / bc1), (float)Math.Sqrt(bc2), Simd.Best);
+                Assert.Equal(expected[i], ps[i].Value.ToArray());
+            }
+        }
+    }
 }
