@@ -133,23 +133,38 @@ internal static unsafe class GemmDriver
             {
                 int kc = Math.Min(TK.KC, p.K - pc);
                 float beta = pc == 0 ? p.Beta : 1f; // later depth blocks accumulate onto the first
+                if (r1 - r0 <= TK.MC)
+                {
+                    // One row block: each B micro-panel is used right after packing, so pack it
+                    // then (it stays in L1) instead of packing the whole KC×NC block first (which
+                    // would round-trip through L3). This is the MoE expert case: few rows, wide B.
+                    GemmPacking.PackA<TK>(in p, r0, r1 - r0, pc, kc, buf.A);
+                    for (int jr = 0; jr < nc; jr += TK.NR)
+                    {
+                        int nr = Math.Min(TK.NR, nc - jr);
+                        GemmPacking.PackB<TK>(in p, pc, kc, jc + jr, nr, buf.B);
+                        if (jr + TK.NR < nc) GemmPacking.PrefetchB<TK>(in p, pc, kc, jc + jr + TK.NR, Math.Min(TK.NR, nc - jr - TK.NR));
+                        MacroKernel<TK>(buf, buf.B, kc, r1 - r0, nr, p.C + r0 * p.Ldc + jc + jr, p.Ldc, beta);
+                    }
+                    continue;
+                }
                 GemmPacking.PackB<TK>(in p, pc, kc, jc, nc, buf.B);
                 for (int ic = r0; ic < r1; ic += TK.MC)
                 {
                     int mc = Math.Min(TK.MC, r1 - ic);
                     GemmPacking.PackA<TK>(in p, ic, mc, pc, kc, buf.A);
-                    MacroKernel<TK>(buf, kc, mc, nc, p.C + ic * p.Ldc + jc, p.Ldc, beta);
+                    MacroKernel<TK>(buf, buf.B, kc, mc, nc, p.C + ic * p.Ldc + jc, p.Ldc, beta);
                 }
             }
         }
     }
 
-    static void MacroKernel<TK>(GemmBuffers buf, int kc, int mc, int nc, float* c, nint ldc, float beta) where TK : struct, IMicroKernel
+    static void MacroKernel<TK>(GemmBuffers buf, float* packedB, int kc, int mc, int nc, float* c, nint ldc, float beta) where TK : struct, IMicroKernel
     {
         for (int jr = 0; jr < nc; jr += TK.NR)
         {
             int nr = Math.Min(TK.NR, nc - jr);
-            float* bp = buf.B + (nint)jr * kc;
+            float* bp = packedB + (nint)jr * kc;
             for (int ir = 0; ir < mc; ir += TK.MR)
             {
                 int mr = Math.Min(TK.MR, mc - ir);

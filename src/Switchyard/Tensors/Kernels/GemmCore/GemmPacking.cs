@@ -66,6 +66,32 @@ internal static unsafe class GemmPacking
         }
     }
 
+    /// <summary>
+    /// Prefetches the source of the B micro-panel at columns [j0, j0+NR) into L2 while the
+    /// current one is being used: expert weights are usually cold (each expert's B is touched
+    /// once per call), and 32 strided rows are more streams than the hardware prefetcher follows.
+    /// </summary>
+    public static void PrefetchB<TK>(in GemmProblem p, int pc, int kc, int j0, int nr) where TK : struct, IMicroKernel
+    {
+        if (!Sse.IsSupported) return;
+        if (p.TransB)
+        {
+            for (int j = 0; j < nr; j++)
+            {
+                float* row = p.B + (j0 + j) * p.Ldb + pc;
+                for (int q = 0; q < kc; q += 16) Sse.Prefetch1(row + q);
+            }
+        }
+        else
+        {
+            for (int q = 0; q < kc; q++)
+            {
+                float* row = p.B + (pc + q) * p.Ldb + j0;
+                for (int j = 0; j < nr; j += 16) Sse.Prefetch1(row + j);
+            }
+        }
+    }
+
     static void CopyPadded(float* s, float* d, int count, int width)
     {
         int i = 0;
