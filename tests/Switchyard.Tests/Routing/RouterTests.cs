@@ -139,7 +139,7 @@ public class RouterTests
         var plan = new RoutingPlan();
         Var? aux = router.Route(tape, tape.Constant(x), new RoutingContext(new Rng(7)), plan);
         tape.Backward(tape.Add(tape.Sum(tape.Mul(plan.Gates!, plan.Gates!)), aux!));
-        Assert.Contains(scorer.WeightGrad.Span.ToArray(), g => g != 0f);
-        Assert.All(Rand.ToDouble(scorer.WeightGrad.Span), g => Assert.True(double.IsFinite(g)));
+        Assert.Contains(scorer.Weight.Grad.Span.ToArray(), g => g != 0f);
+        Assert.All(Rand.ToDouble(scorer.Weight.Grad.Span), g => Assert.True(double.IsFinite(g)));
     }
 }
