@@ -157,8 +157,10 @@ public sealed class RoutingPlan
     /// Replaces every selected assignment of <paramref name="item"/> by <paramref name="experts"/>
     /// (forced routing, oracles), with priority +∞ so that capacity keeps them when it can.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">item or an expert out of range.</exception>
     public void Replace(int item, ReadOnlySpan<int> experts)
     {
+        if ((uint)item >= (uint)Items) throw new ArgumentOutOfRangeException(nameof(item), item, $"items are 0..{Items - 1}");
         int w = 0;
         for (int c = 0; c < _candCount; c++)
         {
