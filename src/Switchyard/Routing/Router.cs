@@ -79,8 +79,7 @@ public sealed class Router
         Selector.Select(probs.Value, context, plan);
         context.Override?.Apply(context, plan);
         plan.Finish();
-        plan.Gates = Gates(tape, probs, plan, Selector.Gate);
-        plan.Gates.Value.Span.CopyTo(plan.WeightBuffer);
+        plan.AttachGates(Gates(tape, probs, plan, Selector.Gate));
 
         Statistics.Compute(plan, probs.Value);
         var input = new BalancerInput(logits, probs, plan, context, Selector);

@@ -1,4 +1,5 @@
 using Switchyard.Autograd;
+using Switchyard.Tensors;
 
 namespace Switchyard.Routing;
 
@@ -93,7 +94,36 @@ public sealed class RoutingPlan
     /// The differentiable gate values, [n] in grouped order (values equal <see cref="Weight"/>);
     /// their gradient flows back to the scorer. A constant for non-learned gates (hash). Valid until the tape is reset.
     /// </summary>
-    public Var? Gates { get; internal set; }
+    public Var? Gates { get; private set; }
+
+    /// <summary>
+    /// Attaches the differentiable gate values [n] (grouped order) and copies them into
+    /// <see cref="Weight"/>. <see cref="Router.Route"/> does this; custom routing code may too.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The plan is not finished.</exception>
+    /// <exception cref="ShapeMismatchException">gates is not [n].</exception>
+    public void AttachGates(Var gates)
+    {
+        ArgumentNullException.ThrowIfNull(gates);
+        if (!_finished) throw new InvalidOperationException("finish the plan before attaching gates");
+        ShapeMismatchException.ThrowIf(gates.Shape != new Shape(_count), "RoutingPlan gates", new Shape(_count), gates.Shape);
+        Gates = gates;
+        gates.Value.Span.CopyTo(_weight.AsSpan(0, _count));
+    }
+
+    /// <summary>
+    /// Sets <see cref="Weight"/> without a tape (inference of a loaded checkpoint, model-level
+    /// routing, analysis); <see cref="Gates"/> becomes null.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The plan is not finished.</exception>
+    /// <exception cref="ArgumentException">weights is not of length n.</exception>
+    public void SetWeights(ReadOnlySpan<float> weights)
+    {
+        if (!_finished) throw new InvalidOperationException("finish the plan before setting weights");
+        if (weights.Length != _count) throw new ArgumentException($"expected {_count} weights (one per kept assignment), got {weights.Length}", nameof(weights));
+        Gates = null;
+        weights.CopyTo(_weight.AsSpan(0, _count));
+    }
 
     /// <summary>Whether the plan was finished (its arrays are valid).</summary>
     public bool IsFinished => _finished;
@@ -157,8 +187,10 @@ public sealed class RoutingPlan
     /// Replaces every selected assignment of <paramref name="item"/> by <paramref name="experts"/>
     /// (forced routing, oracles), with priority +∞ so that capacity keeps them when it can.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">item or an expert out of range.</exception>
     public void Replace(int item, ReadOnlySpan<int> experts)
     {
+        if ((uint)item >= (uint)Items) throw new ArgumentOutOfRangeException(nameof(item), item, $"items are 0..{Items - 1}");
         int w = 0;
         for (int c = 0; c < _candCount; c++)
         {
@@ -256,9 +288,6 @@ public sealed class RoutingPlan
         _weight.AsSpan(0, kept).Clear();
         _finished = true;
     }
-
-    /// <summary>Writable weights for the router (the gate values, copied from <see cref="Gates"/>).</summary>
-    internal Span<float> WeightBuffer => _weight.AsSpan(0, _count);
 
     /// <summary>The priority the selector gave the selected assignment at <paramref name="index"/> of <see cref="SelectedExpert"/>.</summary>
     public float SelectedPriority(int index) => _candPriority[_selCand[index]];

@@ -139,7 +139,26 @@ public class RouterTests
         var plan = new RoutingPlan();
         Var? aux = router.Route(tape, tape.Constant(x), new RoutingContext(new Rng(7)), plan);
         tape.Backward(tape.Add(tape.Sum(tape.Mul(plan.Gates!, plan.Gates!)), aux!));
-        Assert.Contains(scorer.WeightGrad.Span.ToArray(), g => g != 0f);
-        Assert.All(Rand.ToDouble(scorer.WeightGrad.Span), g => Assert.True(double.IsFinite(g)));
+        Assert.Contains(scorer.Weight.Grad.Span.ToArray(), g => g != 0f);
+        Assert.All(Rand.ToDouble(scorer.Weight.Grad.Span), g => Assert.True(double.IsFinite(g)));
+    }
+
+    sealed class ForceExpert(int item, int expert) : IRoutingOverride
+    {
+        public void Apply(RoutingContext context, RoutingPlan plan) => plan.Replace(item, [expert]);
+    }
+
+    [Fact]
+    public void Route_WithOverride_ForcesTheItemsExperts()
+    {
+        var h = new Tensor(new Shape(3, 4));
+        h[0] = 5f; // item 0 would pick expert 0
+        var tape = new Tape(4096);
+        var context = new RoutingContext(new Rng(1)) { Override = new ForceExpert(0, 3) };
+        var (_, plan, _) = RouteHelper.Route(tape, tape.Constant(h), new TopKSelector(2) { Normalize = true }, GateActivation.Softmax, context);
+        Assert.Equal(1, plan.ExpertsOf(0));
+        int slot = plan.ItemSlot[plan.ItemOffsets[0]];
+        Assert.Equal(3, plan.Expert[slot]);
+        Assert.Equal(1f, plan.Weight[slot], 1e-6f); // normalised over its only selected expert
     }
 }

@@ -88,4 +88,18 @@ public class RoutingPlanTests
         Assert.Throws<ArgumentOutOfRangeException>(() => plan.Add(2, 0, 1f));
         Assert.Throws<ArgumentOutOfRangeException>(() => plan.Add(0, -1, 1f));
     }
+
+    [Fact]
+    public void SetWeights_WithoutTape_FillsWeightAndClearsGates()
+    {
+        var plan = new RoutingPlan();
+        plan.Begin(2, 2);
+        Assert.Throws<InvalidOperationException>(() => plan.SetWeights([1f]));
+        plan.Add(0, 1, 1f); plan.Add(1, 0, 1f);
+        plan.Finish();
+        plan.SetWeights([0.25f, 0.75f]);
+        Assert.Equal([0.25f, 0.75f], plan.Weight.ToArray());
+        Assert.Null(plan.Gates);
+        Assert.Throws<ArgumentException>(() => plan.SetWeights([1f]));
+    }
 }

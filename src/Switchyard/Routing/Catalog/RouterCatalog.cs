@@ -112,6 +112,45 @@ public static class RouterCatalog
         return e.Create(setup, e.ParseOptions(options));
     }
 
+    /// <summary>
+    /// Writes the catalog as JSON (what <c>switchyard routers --json</c> prints): an array of
+    /// <c>{name, description, paper, arxiv, causal, options: [{name, type, range, default, choices, description}]}</c>.
+    /// </summary>
+    public static void WriteJson(Utf8JsonWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStartArray();
+        foreach (RouterEntry e in s_entries)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name", e.Name);
+            writer.WriteString("description", e.Description);
+            writer.WriteString("paper", e.Paper);
+            writer.WriteString("arxiv", e.ArXiv);
+            writer.WriteBoolean("causal", e.IsCausal);
+            writer.WriteStartArray("options");
+            foreach (RouterOption o in e.Options)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("name", o.Name);
+                writer.WriteString("type", o.Kind.ToString().ToLowerInvariant());
+                writer.WriteString("range", o.TypeText);
+                writer.WriteString("default", o.DefaultText);
+                if (o.Kind == RouterOptionKind.Choice)
+                {
+                    writer.WriteStartArray("choices");
+                    foreach (string c in o.Choices) writer.WriteStringValue(c);
+                    writer.WriteEndArray();
+                }
+                writer.WriteString("description", o.Description);
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
+    }
+
     static RouterEntry<TopKRouterOptions> TopK(string name, string description, string paper, string arxiv, TopKRouterOptions defaults) =>
         new(name, description, paper, arxiv, isCausal: true, defaults,
             d =>

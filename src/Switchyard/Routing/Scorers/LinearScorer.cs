@@ -1,4 +1,5 @@
 using Switchyard.Autograd;
+using Switchyard.Nn;
 using Switchyard.Tensors;
 
 namespace Switchyard.Routing.Scorers;
@@ -10,10 +11,11 @@ namespace Switchyard.Routing.Scorers;
 /// Router math stays in float32.
 /// </summary>
 /// <remarks>
-/// The weights are plain tensors with caller-visible gradients (entered with <see cref="Tape.Leaf"/>);
-/// the MoE layer registers them as its parameters (e.g. <c>mlp.gate.weight</c>).
+/// A <see cref="Module"/> with parameter <c>weight</c> (and <c>noise_weight</c> when noisy): the
+/// MoE layer registers it as its child <c>gate</c>, giving HF names such as <c>mlp.gate.weight</c>.
+/// Freeze it with <see cref="Parameter.Trainable"/>.
 /// </remarks>
-public sealed class LinearScorer : IScorer
+public sealed class LinearScorer : Module, IScorer
 {
     // softplus(z) = log(1 + e^z) is evaluated as log(1 + e^min(z, 20)): past 20 it equals z to
     // float precision, and the clamp keeps e^z finite (its gradient there is 0 instead of 1).
@@ -34,14 +36,9 @@ public sealed class LinearScorer : IScorer
         Experts = experts;
         Activation = activation;
         Jitter = jitter;
-        Weight = new Tensor(new Shape(experts, modelDim));
-        WeightGrad = new Tensor(Weight.Shape);
-        if (initStd > 0) rng.FillNormal(Weight.Span, initStd);
-        if (noisy)
-        {
-            NoiseWeight = new Tensor(Weight.Shape);
-            NoiseWeightGrad = new Tensor(Weight.Shape);
-        }
+        Weight = AddParameter(new Parameter("weight", new Shape(experts, modelDim)));
+        if (initStd > 0) rng.FillNormal(Weight.Value.Span, initStd);
+        if (noisy) NoiseWeight = AddParameter(new Parameter("noise_weight", new Shape(experts, modelDim)));
     }
 
     /// <summary>Input width d.</summary>
@@ -56,20 +53,11 @@ public sealed class LinearScorer : IScorer
     /// <summary>Switch jitter ε (training only); 0 = off.</summary>
     public float Jitter { get; }
 
-    /// <summary>The gate W_g, [E, d].</summary>
-    public Tensor Weight { get; }
+    /// <summary>The gate W_g, [E, d] (<c>weight</c>).</summary>
+    public Parameter Weight { get; }
 
-    /// <summary>Accumulated gradient of <see cref="Weight"/> (the caller zeroes it per step).</summary>
-    public Tensor WeightGrad { get; }
-
-    /// <summary>W_noise [E, d] for noisy gating, or null.</summary>
-    public Tensor? NoiseWeight { get; }
-
-    /// <summary>Gradient of <see cref="NoiseWeight"/>, or null.</summary>
-    public Tensor? NoiseWeightGrad { get; }
-
-    /// <summary>Whether the weights receive gradients (false: a frozen router, e.g. an evaluated checkpoint).</summary>
-    public bool Trainable { get; set; } = true;
+    /// <summary>W_noise [E, d] for noisy gating (<c>noise_weight</c>, zero-initialised), or null.</summary>
+    public Parameter? NoiseWeight { get; }
 
     /// <inheritdoc/>
     /// <exception cref="ShapeMismatchException">x is not [N, d].</exception>
@@ -86,10 +74,10 @@ public sealed class LinearScorer : IScorer
             context.Rng.FillUniform(u.Span, 1f - Jitter, 1f + Jitter);
             x = tape.Mul(x, tape.Constant(u));
         }
-        Var h = tape.Linear(x, Use(tape, Weight, WeightGrad));
+        Var h = tape.Linear(x, Weight.Use(tape));
         if (context.Training && NoiseWeight is not null)
         {
-            Var z = tape.Clamp(tape.Linear(x, Use(tape, NoiseWeight, NoiseWeightGrad!)), float.NegativeInfinity, SoftplusClamp);
+            Var z = tape.Clamp(tape.Linear(x, NoiseWeight.Use(tape)), float.NegativeInfinity, SoftplusClamp);
             if (_ones is null || _ones.Shape != z.Shape) { _ones = new Tensor(z.Shape); _ones.Span.Fill(1f); }
             Var softplus = tape.Log(tape.Add(tape.Exp(z), tape.Constant(_ones)));
             Tensor noise = tape.Allocate(z.Shape, zero: false);
@@ -98,6 +86,4 @@ public sealed class LinearScorer : IScorer
         }
         return h;
     }
-
-    Var Use(Tape tape, Tensor value, Tensor grad) => Trainable ? tape.Leaf(value, grad) : tape.Constant(value);
 }

@@ -53,4 +53,14 @@ public class BiasUpdateBalancerTests
         router.AfterOptimizerStep();
         Assert.Equal([0f, 0f], bias.Values);
     }
+
+    [Fact]
+    public void Parameter_SharesStorageAndIsFrozen()
+    {
+        var bias = new ExpertBias(3);
+        bias.Values[1] = 0.5f;
+        Assert.Equal(0.5f, bias.Parameter.Value[1]);
+        Assert.False(bias.Parameter.Trainable);
+        Assert.Equal("e_score_correction_bias", bias.Parameter.Name);
+    }
 }

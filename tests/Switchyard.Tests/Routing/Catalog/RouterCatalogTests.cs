@@ -126,4 +126,18 @@ public class RouterCatalogTests
         Router r = RouterCatalog.Create("hash", Setup() with { TokenCounts = new long[] { 5, 4, 3 } }, ["balanced=true"]);
         Assert.True(Assert.IsType<HashScorer>(r.Scorer).IsBalanced);
     }
+
+    [Fact]
+    public void WriteJson_ListsEveryRouterWithOptions()
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream)) RouterCatalog.WriteJson(writer);
+        using var doc = JsonDocument.Parse(stream.ToArray());
+        Assert.Equal(RouterCatalog.Entries.Count, doc.RootElement.GetArrayLength());
+        JsonElement mixtral = doc.RootElement.EnumerateArray().Single(e => e.GetProperty("name").GetString() == "mixtral");
+        Assert.Equal("2401.04088", mixtral.GetProperty("arxiv").GetString());
+        JsonElement alpha = mixtral.GetProperty("options").EnumerateArray().Single(o => o.GetProperty("name").GetString() == "aux_alpha");
+        Assert.Equal("0.001", alpha.GetProperty("default").GetString());
+        Assert.Equal("float", alpha.GetProperty("type").GetString());
+    }
 }
