@@ -321,6 +321,64 @@ public class MoeLayerTests
     }
 
     [Fact]
+    public void Forward_ExpertChoice_TokensWithAnyNumberOfExpertsMatchReference()
+    {
+        // Given expert choice (experts pick tokens; weights = probabilities): some tokens get 0 experts, some several
+        var layer = MoeLayer.Create(new MoeLayerOptions
+        {
+            ModelDim = 8, Experts = 4, ExpertWidth = 6, Router = "expert-choice",
+            RouterOptions = new ExpertChoiceRouterOptions { CapacityFactor = 1f }, InitStd = 0.5f,
+        }, new Rng(1));
+        new Rng(101).FillNormal(((LinearScorer)layer.Router.Scorer).Weight.Value.Span, 1f);
+        Tensor x = Input(24, 8, 13);
+
+        // When
+        Tensor y = Run(layer, x);
+
+        // Then
+        var reference = MoeReference.From(layer, x, normalize: false);
+        Assert.Contains(reference.Kept, kept => kept.Length == 0);
+        Assert.Contains(reference.Kept, kept => kept.Length > 1);
+        AssertClose(reference.Forward(), y.Span, 2e-5);
+    }
+
+    [Fact]
+    public void Forward_HashRouter_ConstantGatesStillTrainExperts()
+    {
+        var layer = MoeLayer.Create(new MoeLayerOptions { ModelDim = 6, Experts = 3, ExpertWidth = 4, Router = "hash" }, new Rng(1));
+        var tape = new Tape();
+        int[] ids = [5, 9, 5, 2, 7];
+        Var y = layer.Forward(tape, tape.Constant(Input(5, 6, 14)), new RoutingContext(new Rng(1)) { TokenIds = ids });
+        Assert.All(layer.Plan.Weight.ToArray(), w => Assert.Equal(1f, w));
+        layer.ZeroGrad();
+        tape.Backward(tape.Sum(tape.Mul(y, y)));
+        Assert.Contains(((SwiGluExperts)layer.Experts).DownGrad.ToArray(), g => g != 0f);
+    }
+
+    [Fact]
+    public void Forward_RecordingOff_SameValuesNoNodes()
+    {
+        MoeLayer layer = Build(d: 8, e: 4, f: 6, k: 2, normalize: true, sharedF: 4, sharedGate: true);
+        Tensor x = Input(9, 8, 15);
+        Tensor recorded = Run(layer, x);
+        var tape = new Tape();
+        Var y;
+        using (tape.NoGrad()) y = layer.Forward(tape, tape.Constant(x), new RoutingContext(new Rng(9)));
+        Assert.Equal(0, tape.NodeCount);
+        Assert.False(y.RequiresGrad);
+        Assert.Equal(recorded.ToArray(), y.Value.ToArray());
+    }
+
+    [Fact]
+    public void Forward_NoTokens_EmptyOutput()
+    {
+        MoeLayer layer = Build(d: 4, e: 2, f: 3, k: 1, normalize: false);
+        var tape = new Tape();
+        Var y = layer.Forward(tape, tape.Constant(new Tensor(new Shape(0, 4))), new RoutingContext(new Rng(1)));
+        Assert.Equal(new Shape(0, 4), y.Shape);
+    }
+
+    [Fact]
     public void Constructor_MismatchedExpertCount_Throws()
     {
         Router router = RouterCatalog.Create("top-k", new RouterSetup(4, 3, new Rng(1)));
