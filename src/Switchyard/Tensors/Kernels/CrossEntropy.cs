@@ -175,8 +175,8 @@ public static class CrossEntropy
                 continue;
             }
             var x = new ReadOnlySpan<float>(job.A + (long)r * cols, cols);
-            float max = RowSimd.Max(x, job.Width);
-            float expSum = float.IsNegativeInfinity(max) ? 0f : RowSimd.ExpShiftSum(x, max, job.Width);
+            float max = VectorMath.Max(x, job.Width);
+            float expSum = float.IsNegativeInfinity(max) ? 0f : VectorMath.ExpShiftSum(x, max, job.Width);
             job.B[r] = RowLoss(x[t], max, expSum);
         }
     }
@@ -195,7 +195,7 @@ public static class CrossEntropy
             if (t == ignore) continue;
             long o = (long)r * cols;
             var dx = new Span<float>(job.B + o, cols);
-            RowSimd.AddScaled(new ReadOnlySpan<float>(job.A + o, cols), g, dx, job.Width);
+            VectorMath.AddScaled(new ReadOnlySpan<float>(job.A + o, cols), g, dx, job.Width);
             dx[t] -= g;
         }
     }

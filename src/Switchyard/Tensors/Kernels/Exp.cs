@@ -42,7 +42,7 @@ public static class Exp
     readonly struct ForwardOperator : IUnaryOperator
     {
         public static float Invoke(float x) => MathF.Exp(x);
-        public static Vector256<float> Invoke(Vector256<float> x) => Vector256.Exp(x);
-        public static Vector512<float> Invoke(Vector512<float> x) => Vector512.Exp(x);
+        public static Vector256<float> Invoke(Vector256<float> x) => VectorMath.Exp(x);
+        public static Vector512<float> Invoke(Vector512<float> x) => VectorMath.Exp(x);
     }
 }

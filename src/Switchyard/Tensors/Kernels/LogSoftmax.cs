@@ -86,13 +86,13 @@ public static class LogSoftmax
 
     static void Row(ReadOnlySpan<float> x, Span<float> y, SimdWidth width)
     {
-        float max = RowSimd.Max(x, width);
+        float max = VectorMath.Max(x, width);
         if (float.IsNegativeInfinity(max))
         {
             Softmax.FullyMasked(x, y, float.NegativeInfinity);
             return;
         }
-        float logSum = MathF.Log(RowSimd.ExpShiftSum(x, max, width));
+        float logSum = MathF.Log(VectorMath.ExpShiftSum(x, max, width));
         ref float px = ref MemoryMarshal.GetReference(x);
         ref float py = ref MemoryMarshal.GetReference(y);
         int n = x.Length, i = 0;
@@ -113,7 +113,7 @@ public static class LogSoftmax
 
     static void BackwardRow(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, SimdWidth width)
     {
-        float sum = RowSimd.Sum(dy, width);
+        float sum = VectorMath.Sum(dy, width);
         ref float py = ref MemoryMarshal.GetReference(y);
         ref float pdy = ref MemoryMarshal.GetReference(dy);
         ref float pdx = ref MemoryMarshal.GetReference(dx);
@@ -127,17 +127,17 @@ public static class LogSoftmax
         {
             var s = Vector512.Create(-sum);
             for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
-                Vector512.FusedMultiplyAdd(RowSimd.Exp(Vector512.LoadUnsafe(ref py, (nuint)i)), s,
+                Vector512.FusedMultiplyAdd(VectorMath.Exp(Vector512.LoadUnsafe(ref py, (nuint)i)), s,
                     Vector512.LoadUnsafe(ref pdx, (nuint)i) + Vector512.LoadUnsafe(ref pdy, (nuint)i)).StoreUnsafe(ref pdx, (nuint)i);
         }
         {
             var s = Vector256.Create(-sum);
             for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
-                Vector256.FusedMultiplyAdd(RowSimd.Exp(Vector256.LoadUnsafe(ref py, (nuint)i)), s,
+                Vector256.FusedMultiplyAdd(VectorMath.Exp(Vector256.LoadUnsafe(ref py, (nuint)i)), s,
                     Vector256.LoadUnsafe(ref pdx, (nuint)i) + Vector256.LoadUnsafe(ref pdy, (nuint)i)).StoreUnsafe(ref pdx, (nuint)i);
         }
         for (; i < n; i++)
-            Unsafe.Add(ref pdx, i) = MathF.FusedMultiplyAdd(RowSimd.Exp(Unsafe.Add(ref py, i)), -sum, Unsafe.Add(ref pdx, i) + Unsafe.Add(ref pdy, i));
+            Unsafe.Add(ref pdx, i) = MathF.FusedMultiplyAdd(VectorMath.Exp(Unsafe.Add(ref py, i)), -sum, Unsafe.Add(ref pdx, i) + Unsafe.Add(ref pdy, i));
     }
 
     /// <summary>The definition, generic so it runs in double as the test oracle.</summary>

@@ -136,7 +136,7 @@ public static class ScatterAdd
             int d = job.Ints[i];
             if ((uint)(d - start) >= span) continue;
             float w = job.B == null ? 1f : job.B[i];
-            RowSimd.AddScaled(new ReadOnlySpan<float>(job.A + (long)i * width, width), w, new Span<float>(job.C + (long)d * width, width), job.Width);
+            VectorMath.AddScaled(new ReadOnlySpan<float>(job.A + (long)i * width, width), w, new Span<float>(job.C + (long)d * width, width), job.Width);
         }
     }
 
@@ -148,7 +148,7 @@ public static class ScatterAdd
             var from = new ReadOnlySpan<float>(job.A + (long)job.Ints[i] * width, width);
             var to = new Span<float>(job.C + (long)i * width, width);
             if (job.Flag == 0) from.CopyTo(to);
-            else RowSimd.AddScaled(from, job.B == null ? 1f : job.B[i], to, job.Width);
+            else VectorMath.AddScaled(from, job.B == null ? 1f : job.B[i], to, job.Width);
         }
     }
 
@@ -156,7 +156,7 @@ public static class ScatterAdd
     {
         int width = job.Cols;
         for (int i = start; i < end; i++)
-            job.C[i] += RowSimd.Dot(new ReadOnlySpan<float>(job.A + (long)i * width, width),
+            job.C[i] += VectorMath.Dot(new ReadOnlySpan<float>(job.A + (long)i * width, width),
                 new ReadOnlySpan<float>(job.B + (long)job.Ints[i] * width, width), job.Width);
     }
 

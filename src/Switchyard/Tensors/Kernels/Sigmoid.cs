@@ -47,8 +47,8 @@ public static class Sigmoid
     {
         public static float Invoke(float x) => 1f / (1f + MathF.Exp(-x));
         // exp(−x) overflows to +∞ for very negative x and 1/(1+∞) = 0: the right limit.
-        public static Vector256<float> Invoke(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Vector256.Exp(-x));
-        public static Vector512<float> Invoke(Vector512<float> x) => Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(-x));
+        public static Vector256<float> Invoke(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + VectorMath.Exp(-x));
+        public static Vector512<float> Invoke(Vector512<float> x) => Vector512<float>.One / (Vector512<float>.One + VectorMath.Exp(-x));
     }
 
     readonly struct BackwardOperator : IBinaryOperator

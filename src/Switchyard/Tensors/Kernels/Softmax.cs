@@ -87,14 +87,14 @@ public static class Softmax
     /// <summary>Softmax of one row; returns the row max and Σ e^(x − max) (the pieces of log-sum-exp, which cross-entropy needs).</summary>
     internal static (float Max, float Sum) Row(ReadOnlySpan<float> x, Span<float> y, SimdWidth width)
     {
-        float max = RowSimd.Max(x, width);
+        float max = VectorMath.Max(x, width);
         if (float.IsNegativeInfinity(max))
         {
             FullyMasked(x, y, 0f);
             return (max, 0f);
         }
-        float sum = RowSimd.ExpShiftStore(x, max, y, width);
-        RowSimd.Scale(y, 1f / sum, width);
+        float sum = VectorMath.ExpShiftStore(x, max, y, width);
+        VectorMath.Scale(y, 1f / sum, width);
         return (max, sum);
     }
 
@@ -106,7 +106,7 @@ public static class Softmax
 
     static void BackwardRow(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, SimdWidth width)
     {
-        float dot = RowSimd.Dot(y, dy, width);
+        float dot = VectorMath.Dot(y, dy, width);
         ref float py = ref MemoryMarshal.GetReference(y);
         ref float pdy = ref MemoryMarshal.GetReference(dy);
         ref float pdx = ref MemoryMarshal.GetReference(dx);

@@ -55,7 +55,7 @@ public static class Tanh
         public static Vector256<float> Invoke(Vector256<float> x)
         {
             var ax = Vector256.Abs(x);
-            var t = Vector256.Exp(ax * Vector256.Create(-2f));
+            var t = VectorMath.Exp(ax * Vector256.Create(-2f));
             var big = (Vector256<float>.One - t) / (Vector256<float>.One + t);
             big = Vector256.ConditionalSelect(Vector256.Create(-0f), x, big); // copy the sign of x
             var x2 = x * x;
@@ -68,7 +68,7 @@ public static class Tanh
         public static Vector512<float> Invoke(Vector512<float> x)
         {
             var ax = Vector512.Abs(x);
-            var t = Vector512.Exp(ax * Vector512.Create(-2f));
+            var t = VectorMath.Exp(ax * Vector512.Create(-2f));
             var big = (Vector512<float>.One - t) / (Vector512<float>.One + t);
             big = Vector512.ConditionalSelect(Vector512.Create(-0f), x, big);
             var x2 = x * x;
