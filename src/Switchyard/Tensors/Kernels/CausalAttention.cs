@@ -138,8 +138,8 @@ public static partial class CausalAttention
 
     static void CheckRun(int threads, int queryTile, int keyTile)
     {
-        if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "thread count must be at least 1");
-        if (queryTile < 1) throw new ArgumentOutOfRangeException(nameof(queryTile), queryTile, "tile size must be at least 1");
-        if (keyTile < 1) throw new ArgumentOutOfRangeException(nameof(keyTile), keyTile, "tile size must be at least 1");
+        ThrowHelper.CheckAtLeast(threads, 1);
+        ThrowHelper.CheckAtLeast(queryTile, 1);
+        ThrowHelper.CheckAtLeast(keyTile, 1);
     }
 }

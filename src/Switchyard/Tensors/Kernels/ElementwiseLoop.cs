@@ -94,11 +94,4 @@ internal static class ElementwiseLoop
             Unsafe.Add(ref ys, i) = accumulate ? Unsafe.Add(ref ys, i) + v : v;
         }
     }
-
-    /// <summary>Throws unless <paramref name="actual"/> equals <paramref name="expected"/>, naming the parameter and both lengths.</summary>
-    public static void CheckLength(int expected, int actual, string parameter)
-    {
-        if (expected != actual)
-            throw new ArgumentException($"{parameter} has length {actual}, expected {expected}", parameter);
-    }
 }

@@ -29,15 +29,15 @@ public static class Gelu
 
     internal static void Forward(ReadOnlySpan<float> x, Span<float> y, bool approximateTanh, SimdWidth width, int threads)
     {
-        KernelChecks.Length(nameof(y), y.Length, nameof(x), x.Length);
+        ThrowHelper.CheckSameLength(nameof(y), y.Length, nameof(x), x.Length);
         if (approximateTanh) ActivationLoop.Run<TanhForwardOp>(x, x, x, y, accumulate: false, width, threads);
         else ActivationLoop.Run<ErfForwardOp>(x, x, x, y, accumulate: false, width, threads);
     }
 
     internal static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, bool approximateTanh, SimdWidth width, int threads)
     {
-        KernelChecks.Length(nameof(dy), dy.Length, nameof(x), x.Length);
-        KernelChecks.Length(nameof(dx), dx.Length, nameof(x), x.Length);
+        ThrowHelper.CheckSameLength(nameof(dy), dy.Length, nameof(x), x.Length);
+        ThrowHelper.CheckSameLength(nameof(dx), dx.Length, nameof(x), x.Length);
         if (approximateTanh) ActivationLoop.Run<TanhBackwardOp>(x, dy, x, dx, accumulate: true, width, threads);
         else ActivationLoop.Run<ErfBackwardOp>(x, dy, x, dx, accumulate: true, width, threads);
     }

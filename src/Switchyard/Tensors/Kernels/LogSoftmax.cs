@@ -38,9 +38,9 @@ public static class LogSoftmax
 
     internal static unsafe void Forward(ReadOnlySpan<float> x, Span<float> y, int rows, int cols, SimdWidth width, int threads)
     {
-        int size = RowArgs.Size(rows, cols);
-        RowArgs.Length(nameof(x), x.Length, "rows", rows, "cols", cols);
-        RowArgs.Length(nameof(y), y.Length, "rows", rows, "cols", cols);
+        int size = ThrowHelper.CheckMatrixSize(rows, cols);
+        ThrowHelper.CheckLength(nameof(x), x.Length, "rows", rows, "cols", cols);
+        ThrowHelper.CheckLength(nameof(y), y.Length, "rows", rows, "cols", cols);
         fixed (float* px = x, py = y)
         {
             var job = RowJob.Get();
@@ -53,10 +53,10 @@ public static class LogSoftmax
 
     internal static unsafe void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows, int cols, SimdWidth width, int threads)
     {
-        int size = RowArgs.Size(rows, cols);
-        RowArgs.Length(nameof(y), y.Length, "rows", rows, "cols", cols);
-        RowArgs.Length(nameof(dy), dy.Length, "rows", rows, "cols", cols);
-        RowArgs.Length(nameof(dx), dx.Length, "rows", rows, "cols", cols);
+        int size = ThrowHelper.CheckMatrixSize(rows, cols);
+        ThrowHelper.CheckLength(nameof(y), y.Length, "rows", rows, "cols", cols);
+        ThrowHelper.CheckLength(nameof(dy), dy.Length, "rows", rows, "cols", cols);
+        ThrowHelper.CheckLength(nameof(dx), dx.Length, "rows", rows, "cols", cols);
         fixed (float* py = y, pdy = dy, pdx = dx)
         {
             var job = RowJob.Get();

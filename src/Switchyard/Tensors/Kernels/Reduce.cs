@@ -53,8 +53,8 @@ public static class Reduce
 
     internal static void SumLastAxis(ReadOnlySpan<float> x, Span<float> y, int rows, int cols, SimdWidth width)
     {
-        ElementwiseLoop.CheckLength(rows * cols, x.Length, nameof(x));
-        ElementwiseLoop.CheckLength(rows, y.Length, nameof(y));
+        ThrowHelper.CheckLength(nameof(x), x.Length, rows * cols);
+        ThrowHelper.CheckLength(nameof(y), y.Length, rows);
         for (int r = 0; r < rows; r++) y[r] = Sum(x.Slice(r * cols, cols), width);
     }
 
@@ -65,8 +65,8 @@ public static class Reduce
 
     internal static void AccumulateColumnSums(ReadOnlySpan<float> x, Span<float> y, int rows, int cols, SimdWidth width)
     {
-        ElementwiseLoop.CheckLength(rows * cols, x.Length, nameof(x));
-        ElementwiseLoop.CheckLength(cols, y.Length, nameof(y));
+        ThrowHelper.CheckLength(nameof(x), x.Length, rows * cols);
+        ThrowHelper.CheckLength(nameof(y), y.Length, cols);
         for (int r = 0; r < rows; r++) Elementwise.Accumulate(x.Slice(r * cols, cols), y, 1f, width);
     }
 
@@ -81,8 +81,8 @@ public static class Reduce
 
     internal static void AccumulateBroadcastLastAxis(ReadOnlySpan<float> y, Span<float> x, int rows, int cols, float scale, SimdWidth width)
     {
-        ElementwiseLoop.CheckLength(rows, y.Length, nameof(y));
-        ElementwiseLoop.CheckLength(rows * cols, x.Length, nameof(x));
+        ThrowHelper.CheckLength(nameof(y), y.Length, rows);
+        ThrowHelper.CheckLength(nameof(x), x.Length, rows * cols);
         for (int r = 0; r < rows; r++)
         {
             float v = scale * y[r];

@@ -17,14 +17,14 @@ public static class Silu
 
     internal static void Forward(ReadOnlySpan<float> x, Span<float> y, SimdWidth width, int threads)
     {
-        KernelChecks.Length(nameof(y), y.Length, nameof(x), x.Length);
+        ThrowHelper.CheckSameLength(nameof(y), y.Length, nameof(x), x.Length);
         ActivationLoop.Run<ForwardOp>(x, x, x, y, accumulate: false, width, threads);
     }
 
     internal static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, SimdWidth width, int threads)
     {
-        KernelChecks.Length(nameof(dy), dy.Length, nameof(x), x.Length);
-        KernelChecks.Length(nameof(dx), dx.Length, nameof(x), x.Length);
+        ThrowHelper.CheckSameLength(nameof(dy), dy.Length, nameof(x), x.Length);
+        ThrowHelper.CheckSameLength(nameof(dx), dx.Length, nameof(x), x.Length);
         ActivationLoop.Run<BackwardOp>(x, dy, x, dx, accumulate: true, width, threads);
     }
 

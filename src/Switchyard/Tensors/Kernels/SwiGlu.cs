@@ -22,8 +22,8 @@ public static unsafe class SwiGlu
 
     internal static void Forward(ReadOnlySpan<float> gate, ReadOnlySpan<float> up, Span<float> y, SimdWidth width, int threads)
     {
-        KernelChecks.Length(nameof(up), up.Length, nameof(gate), gate.Length);
-        KernelChecks.Length(nameof(y), y.Length, nameof(gate), gate.Length);
+        ThrowHelper.CheckSameLength(nameof(up), up.Length, nameof(gate), gate.Length);
+        ThrowHelper.CheckSameLength(nameof(y), y.Length, nameof(gate), gate.Length);
         ActivationLoop.Run<ForwardOp>(gate, up, gate, y, accumulate: false, width, threads);
     }
 
@@ -31,10 +31,10 @@ public static unsafe class SwiGlu
         SimdWidth width, int threads)
     {
         int n = gate.Length;
-        KernelChecks.Length(nameof(up), up.Length, nameof(gate), n);
-        KernelChecks.Length(nameof(dy), dy.Length, nameof(gate), n);
-        KernelChecks.Length(nameof(dGate), dGate.Length, nameof(gate), n);
-        KernelChecks.Length(nameof(dUp), dUp.Length, nameof(gate), n);
+        ThrowHelper.CheckSameLength(nameof(up), up.Length, nameof(gate), n);
+        ThrowHelper.CheckSameLength(nameof(dy), dy.Length, nameof(gate), n);
+        ThrowHelper.CheckSameLength(nameof(dGate), dGate.Length, nameof(gate), n);
+        ThrowHelper.CheckSameLength(nameof(dUp), dUp.Length, nameof(gate), n);
         int parts = ActivationLoop.Parts(n, threads);
         fixed (float* pg = gate, pu = up, pdy = dy, pdg = dGate, pdu = dUp)
         {

@@ -12,7 +12,7 @@ public static class Tanh
 
     internal static void Forward(ReadOnlySpan<float> x, Span<float> y, SimdWidth width)
     {
-        ElementwiseLoop.CheckLength(x.Length, y.Length, nameof(y));
+        ThrowHelper.CheckLength(nameof(y), y.Length, x.Length);
         ElementwiseLoop.Unary<ForwardOperator>(x, y, width, accumulate: false);
     }
 
@@ -22,8 +22,8 @@ public static class Tanh
 
     internal static void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, SimdWidth width)
     {
-        ElementwiseLoop.CheckLength(y.Length, dy.Length, nameof(dy));
-        ElementwiseLoop.CheckLength(y.Length, dx.Length, nameof(dx));
+        ThrowHelper.CheckLength(nameof(dy), dy.Length, y.Length);
+        ThrowHelper.CheckLength(nameof(dx), dx.Length, y.Length);
         ElementwiseLoop.Binary<BackwardOperator>(y, dy, dx, width, accumulate: true);
     }
 
