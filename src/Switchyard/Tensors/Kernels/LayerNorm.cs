@@ -148,7 +148,7 @@ public static unsafe class LayerNorm
 
     /// <summary>Parts for a row-parallel norm: one per thread once each gets enough work to pay for waking it.</summary>
     internal static int RowParts(int rows, int cols, int threads) =>
-        Math.Min(ActivationLoop.Parts((long)rows * cols, threads), Math.Max(rows, 1));
+        Math.Min(ElementwiseLoop.Parts((long)rows * cols, threads), Math.Max(rows, 1));
 
     /// <summary>First row of part <paramref name="part"/> (equal static split).</summary>
     internal static int RowStart(int rows, int part, int parts) => (int)((long)rows * part / parts);
@@ -163,7 +163,7 @@ public static unsafe class LayerNorm
         int rows, int cols, SimdWidth width, int threads)
     {
         int strips = (cols + StripCols - 1) / StripCols;
-        int parts = Math.Min(ActivationLoop.Parts((long)rows * cols, threads), strips);
+        int parts = Math.Min(ElementwiseLoop.Parts((long)rows * cols, threads), strips);
         if (parts <= 1)
         {
             GradientStrips(x, dy, mean, rstd, dWeight, dBias, rows, cols, 0, strips, width);

@@ -99,7 +99,7 @@ public static unsafe class Rope
             ThrowHelper.LengthMismatch(dstName, dst.Length, size, $"tokens × heads × headDim = {tokens} × {heads} × {headDim}");
         ThrowHelper.CheckOnePer(nameof(positions), positions.Length, "token", tokens);
 
-        int parts = (int)Math.Min(ActivationLoop.Parts(size, threads), Math.Max(tokens, 1));
+        int parts = (int)Math.Min(ElementwiseLoop.Parts(size, threads), Math.Max(tokens, 1));
         fixed (float* ps = src, pd = dst)
         fixed (int* pp = positions)
         {
