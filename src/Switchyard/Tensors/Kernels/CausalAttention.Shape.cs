@@ -34,6 +34,26 @@ public static partial class CausalAttention
         /// <summary>Elements of logSumExp: batch·qHeads·seq.</summary>
         public long RowCount => (long)Batch * QHeads * Seq;
 
+        /// <summary>Checks the forward pass's spans; messages name the span and the formula.</summary>
+        public void CheckForward(int q, int k, int v, int o, int logSumExp)
+        {
+            CheckQueries(q, nameof(q));
+            CheckKeys(k, nameof(k));
+            CheckKeys(v, nameof(v));
+            CheckQueries(o, nameof(o));
+            CheckRows(logSumExp, nameof(logSumExp));
+        }
+
+        /// <summary>Checks the backward pass's spans (the forward ones, then the gradients).</summary>
+        public void CheckBackward(int q, int k, int v, int o, int logSumExp, int dO, int dq, int dk, int dv)
+        {
+            CheckForward(q, k, v, o, logSumExp);
+            CheckQueries(dO, nameof(dO));
+            CheckQueries(dq, nameof(dq));
+            CheckKeys(dk, nameof(dk));
+            CheckKeys(dv, nameof(dv));
+        }
+
         public void CheckQueries(int length, string name)
         {
             if (length != QueryLength) ThrowLength(name, length, QueryLength, "batch·seq·qHeads·headDim", Batch, Seq, QHeads, HeadDim);
