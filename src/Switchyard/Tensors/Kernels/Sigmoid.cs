@@ -43,12 +43,13 @@ public static class Sigmoid
         }
     }
 
+    // The shared sigmoid, built from e^−|x|: no overflow, and full relative precision in the
+    // far negative tail, where e^−x overflows and 1/(1 + e^−x) gives 0.
     readonly struct ForwardOperator : IUnaryOperator
     {
-        public static float Invoke(float x) => 1f / (1f + MathF.Exp(-x));
-        // exp(−x) overflows to +∞ for very negative x and 1/(1+∞) = 0: the right limit.
-        public static Vector256<float> Invoke(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + VectorMath.Exp(-x));
-        public static Vector512<float> Invoke(Vector512<float> x) => Vector512<float>.One / (Vector512<float>.One + VectorMath.Exp(-x));
+        public static float Invoke(float x) => VectorMath.Sigmoid(x, out _);
+        public static Vector256<float> Invoke(Vector256<float> x) => VectorMath.Sigmoid(x, out _);
+        public static Vector512<float> Invoke(Vector512<float> x) => VectorMath.Sigmoid(x, out _);
     }
 
     readonly struct BackwardOperator : IBinaryOperator
