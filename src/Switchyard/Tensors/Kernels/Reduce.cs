@@ -15,37 +15,8 @@ public static class Reduce
     /// <summary>Σ x[i].</summary>
     public static float Sum(ReadOnlySpan<float> x) => Sum(x, Simd.Best);
 
-    internal static float Sum(ReadOnlySpan<float> x, SimdWidth width)
-    {
-        int n = x.Length, i = 0;
-        ref float xs = ref MemoryMarshal.GetReference(x);
-        float sum = 0f;
-        if (width == SimdWidth.V512 && n >= Vector512<float>.Count)
-        {
-            // Two accumulators hide the add latency; fixed lanes keep the order fixed.
-            Vector512<float> a0 = Vector512<float>.Zero, a1 = Vector512<float>.Zero;
-            for (; i <= n - 2 * Vector512<float>.Count; i += 2 * Vector512<float>.Count)
-            {
-                a0 += Vector512.LoadUnsafe(ref xs, (nuint)i);
-                a1 += Vector512.LoadUnsafe(ref xs, (nuint)(i + Vector512<float>.Count));
-            }
-            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count) a0 += Vector512.LoadUnsafe(ref xs, (nuint)i);
-            sum = Vector512.Sum(a0 + a1);
-        }
-        else if (width == SimdWidth.V256 && n >= Vector256<float>.Count)
-        {
-            Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
-            for (; i <= n - 2 * Vector256<float>.Count; i += 2 * Vector256<float>.Count)
-            {
-                a0 += Vector256.LoadUnsafe(ref xs, (nuint)i);
-                a1 += Vector256.LoadUnsafe(ref xs, (nuint)(i + Vector256<float>.Count));
-            }
-            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count) a0 += Vector256.LoadUnsafe(ref xs, (nuint)i);
-            sum = Vector256.Sum(a0 + a1);
-        }
-        for (; i < n; i++) sum += Unsafe.Add(ref xs, i);
-        return sum;
-    }
+    // The shared two-accumulator row sum: one summation order for every kernel at a given width.
+    internal static float Sum(ReadOnlySpan<float> x, SimdWidth width) => VectorMath.Sum(x, width);
 
     /// <summary>y[r] = Σ_c x[r, c] for a row-major [rows, cols] <paramref name="x"/>.</summary>
     /// <exception cref="ArgumentException">A length does not match rows and cols.</exception>
