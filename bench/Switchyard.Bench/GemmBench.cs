@@ -19,26 +19,26 @@ internal static class GemmBench
             int[] d = args[at + 1].Split('x').Select(int.Parse).ToArray();
             int t = Array.IndexOf(args, "--threads");
             int threadCount = t >= 0 && t + 1 < args.Length ? int.Parse(args[t + 1]) : 2;
-            Measure("gemm", d[0], d[1], d[2], args.Contains("--transA"), args.Contains("--transB"), threadCount);
+            Measure("custom", d[0], d[1], d[2], args.Contains("--transA"), args.Contains("--transB"), threadCount);
             return;
         }
-        var shapes = new List<(string Case, int M, int N, int K, bool TransB)>
+        var shapes = new List<(string Label, int M, int N, int K, bool TransB)>
         {
-            ("gemm", 512, 512, 512, false),
-            ("gemm", 1024, 1024, 1024, false),
-            ("gemm", 2048, 2048, 2048, false),
+            ("square", 512, 512, 512, false),
+            ("square", 1024, 1024, 1024, false),
+            ("square", 2048, 2048, 2048, false),
         };
         foreach (int tokens in new[] { 64, 256, 1024 })
         {
-            shapes.Add(("gemm_moe_up", tokens, 2048, 512, true));   // 512 → 2048
-            shapes.Add(("gemm_moe_down", tokens, 512, 2048, true)); // 2048 → 512
+            shapes.Add(("moe_up", tokens, 2048, 512, true));   // 512 → 2048
+            shapes.Add(("moe_down", tokens, 512, 2048, true)); // 2048 → 512
         }
         foreach (int threads in new[] { 1, 2 })
             foreach (var s in shapes)
-                Measure(s.Case, s.M, s.N, s.K, transA: false, s.TransB, threads);
+                Measure(s.Label, s.M, s.N, s.K, transA: false, s.TransB, threads);
     }
 
-    internal static void Measure(string caseName, int m, int n, int k, bool transA, bool transB, int threads)
+    internal static void Measure(string label, int m, int n, int k, bool transA, bool transB, int threads)
     {
         var rng = new Rng(1);
         float[] a = new float[m * k], b = new float[k * n], c = new float[m * n];
@@ -49,8 +49,8 @@ internal static class GemmBench
         ParallelRunner.Threads = threads;
         double ours = Timing.MedianSeconds(() => Gemm.Multiply(a, b, c, m, n, k, transA, transB));
         double peak = Peak.PerCoreGflops * threads;
-        var line = new JsonLine(caseName)
-            .Add("m", m).Add("k", k).Add("n", n).Add("transA", transA).Add("transB", transB)
+        var line = new JsonLine("gemm")
+            .Add("shape", label).Add("m", m).Add("k", k).Add("n", n).Add("transA", transA).Add("transB", transB)
             .Add("threads", threads)
             .Add("simd", Simd.Best.ToString())
             .Add("gflops", flops / ours / 1e9, 1);

@@ -129,6 +129,21 @@ public class GroupedGemmTests
     }
 
     [Fact]
+    public void Multiply_SteadyStateWithTwoParts_AllocatesNothing()
+    {
+        // ~4M multiply-adds: split into 2 parts, so the parallel hand-off is covered too.
+        var rng = new Rng(12);
+        int[] offsets = Offsets([100, 0, 60, 96]);
+        const int n = 128, k = 128;
+        int total = offsets[^1];
+        float[] a = Rand.Floats(rng, total * k), b = Rand.Floats(rng, 4 * k * n), c = new float[total * n];
+        for (int i = 0; i < 300; i++) GroupedGemm.Multiply(a, b, c, offsets, n, k, true, 0f, Simd.Best, threads: 2); // past JIT tiering
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++) GroupedGemm.Multiply(a, b, c, offsets, n, k, true, 0f, Simd.Best, threads: 2);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void Multiply_WrongLengthB_ThrowsNamingSizes()
     {
         int[] offsets = [0, 2, 5];
