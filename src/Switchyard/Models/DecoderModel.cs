@@ -119,17 +119,18 @@ public sealed class DecoderModel : Module
 
     /// <summary>
     /// As <see cref="Loss(Tape, ReadOnlySpan{int}, ReadOnlySpan{int}, int, int, int)"/>, counting only
-    /// the rows where <paramref name="lossMask"/> is true (e.g. answer tokens, not prompt tokens).
+    /// the rows where <paramref name="lossMask"/> is non-zero (<c>TokenBatch.LossMask</c>: 1 on answer
+    /// tokens and text, 0 on prompts and padding). The mask selects rows; it does not weight them.
     /// </summary>
     /// <exception cref="ArgumentException">targets or mask length is not batch·seq.</exception>
-    public Var Loss(Tape tape, ReadOnlySpan<int> ids, ReadOnlySpan<int> targets, ReadOnlySpan<bool> lossMask, int batch, int seq)
+    public Var Loss(Tape tape, ReadOnlySpan<int> ids, ReadOnlySpan<int> targets, ReadOnlySpan<float> lossMask, int batch, int seq)
     {
         int rows = batch * seq;
         if (lossMask.Length != rows) throw new ArgumentException($"{lossMask.Length} mask entries for batch {batch} × seq {seq}", nameof(lossMask));
         if (targets.Length != rows) throw new ArgumentException($"{targets.Length} targets for batch {batch} × seq {seq}", nameof(targets));
         if (_maskedTargets.Length < rows) _maskedTargets = new int[rows];
         Span<int> masked = _maskedTargets.AsSpan(0, rows);
-        for (int i = 0; i < rows; i++) masked[i] = lossMask[i] ? targets[i] : IgnoreIndex;
+        for (int i = 0; i < rows; i++) masked[i] = lossMask[i] != 0f ? targets[i] : IgnoreIndex;
         return Loss(tape, ids, masked, batch, seq, IgnoreIndex);
     }
 

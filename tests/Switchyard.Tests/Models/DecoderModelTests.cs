@@ -74,7 +74,8 @@ public sealed class DecoderModelTests
     {
         // Large initial weights so every path carries a gradient well above float32 noise.
         "qwen3-tied" => TinyConfigs.Create("qwen3", 0.3) with { TieWordEmbeddings = true },
-        "olmoe-clip" => TinyConfigs.Create("olmoe", 0.3) with { NumExperts = 0, NumExpertsPerTok = 0, ClipQkv = 50 },
+        // A clip that bites: many q/k/v entries exceed ±0.5 at this init.
+        "olmoe-clip" => TinyConfigs.Create("olmoe", 0.3) with { NumExperts = 0, NumExpertsPerTok = 0, ClipQkv = 0.5 },
         "granite" => TinyConfigs.Create("granite", 0.3) with
         {
             AttentionBias = true, EmbeddingMultiplier = 3, ResidualMultiplier = 0.5, AttentionMultiplier = 0.3, LogitsScaling = 2,
@@ -121,8 +122,8 @@ public sealed class DecoderModelTests
     {
         var model = new DecoderModel(TinyConfigs.Create("llama"), new Rng(3));
         var tape = new Tape(1 << 14);
-        bool[] mask = [true, false, true, true, false, true];
-        int[] ignored = [.. Targets.Select((t, i) => mask[i] ? t : DecoderModel.IgnoreIndex)];
+        float[] mask = [1, 0, 1, 1, 0, 1];
+        int[] ignored = [.. Targets.Select((t, i) => mask[i] != 0 ? t : DecoderModel.IgnoreIndex)];
         float masked = model.Loss(tape, Ids, Targets, mask, Batch, Seq).Value[0];
         tape.Reset();
         float direct = model.Loss(tape, Ids, ignored, Batch, Seq).Value[0];
