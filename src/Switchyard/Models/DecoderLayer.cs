@@ -13,14 +13,17 @@ namespace Switchyard.Models;
 /// </summary>
 public sealed class DecoderLayer : Module
 {
-    /// <summary>Creates layer <paramref name="index"/> of <paramref name="config"/> with <paramref name="feedForward"/> as its feed-forward.</summary>
+    /// <summary>
+    /// Creates layer <paramref name="index"/> of <paramref name="config"/>, its feed-forward from
+    /// <paramref name="feedForward"/>. Weights are drawn from <paramref name="rng"/> in parameter
+    /// order (attention, then feed-forward), so a layer's initialisation does not depend on how
+    /// its feed-forward is made.
+    /// </summary>
     /// <exception cref="ArgumentException">The block's width is not hidden_size.</exception>
-    public DecoderLayer(int index, ModelConfig config, FeedForwardBlock feedForward, Rng rng)
+    public DecoderLayer(int index, ModelConfig config, FeedForwardFactory feedForward, Rng rng)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(feedForward);
-        if (feedForward.HiddenSize != config.HiddenSize)
-            throw new ArgumentException($"layer {index}: feed-forward width {feedForward.HiddenSize} differs from hidden_size {config.HiddenSize}", nameof(feedForward));
         Index = index;
         Kind = config.LayerKind(index);
         ResidualMultiplier = (float)config.ResidualMultiplier;
@@ -30,7 +33,10 @@ public sealed class DecoderLayer : Module
         PostAttentionLayerNorm = AddModule("post_attention_layernorm", new RmsNorm(config.HiddenSize, eps));
         // Mixtral and Granite name the MoE block block_sparse_moe; dense layers are mlp everywhere.
         FeedForwardName = Kind == FeedForwardKind.Moe ? config.MoeNames.Block : "mlp";
-        FeedForward = AddModule(FeedForwardName, feedForward);
+        FeedForwardBlock block = feedForward(index, config, rng);
+        if (block.HiddenSize != config.HiddenSize)
+            throw new ArgumentException($"layer {index}: feed-forward width {block.HiddenSize} differs from hidden_size {config.HiddenSize}", nameof(feedForward));
+        FeedForward = AddModule(FeedForwardName, block);
     }
 
     /// <summary>Runs the layer on <paramref name="x"/> [rows, d].</summary>

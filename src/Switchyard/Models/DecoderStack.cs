@@ -18,7 +18,7 @@ public sealed class DecoderStack : Module
         EmbedTokens = AddModule("embed_tokens", new Embedding(config.VocabSize, config.HiddenSize, rng, (float)config.InitializerRange));
         Layers = AddModule("layers", new ModuleList<DecoderLayer>());
         for (int i = 0; i < config.NumHiddenLayers; i++)
-            Layers.Add(new DecoderLayer(i, config, feedForward(i, config, rng), rng));
+            Layers.Add(new DecoderLayer(i, config, feedForward, rng));
         Norm = AddModule("norm", new RmsNorm(config.HiddenSize, (float)config.RmsNormEps));
     }
 

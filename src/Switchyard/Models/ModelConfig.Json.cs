@@ -66,6 +66,17 @@ public sealed partial record ModelConfig
         AtomicFile.Write(path, WriteTo);
     }
 
+    /// <summary>
+    /// Two configurations are equal when they write the same <c>config.json</c> (<see cref="ToJson"/>):
+    /// value equality over every field, lists and the extension included, which the record's
+    /// default member-wise equality would not give (lists compare by reference).
+    /// </summary>
+    public bool Equals(ModelConfig? other) =>
+        other is not null && (ReferenceEquals(this, other) || string.Equals(ToJson(), other.ToJson(), StringComparison.Ordinal));
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(ToJson());
+
     void WriteTo(Stream stream)
     {
         var preset = Preset;

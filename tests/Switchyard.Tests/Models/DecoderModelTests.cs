@@ -57,6 +57,40 @@ public sealed class DecoderModelTests
     }
 
     [Fact]
+    public void Constructor_SameSeed_BuildsIdenticalWeights()
+    {
+        var a = new DecoderModel(TinyConfigs.Create("qwen2"), new Rng(9)).Parameters();
+        var b = new DecoderModel(TinyConfigs.Create("qwen2"), new Rng(9)).Parameters();
+        for (int i = 0; i < a.Count; i++) Assert.Equal(a[i].Value.ToArray(), b[i].Value.ToArray());
+    }
+
+    [Fact]
+    public void LoraWrap_AttentionAndMlpProjections_KeepsOutputAndPeftNames()
+    {
+        // Given a model and its logits
+        var model = new DecoderModel(TinyConfigs.Create("llama"), new Rng(3));
+        var tape = new Tape(1 << 14);
+        float[] before = model.Forward(tape, Ids, Batch, Seq).Value.ToArray();
+        tape.Reset();
+        // When projections are LoRA-wrapped (B = 0 at creation)
+        LoraLinear.Wrap(model.Layers[0].SelfAttention, "q_proj", rank: 2, alpha: 4, new Rng(1));
+        LoraLinear.Wrap(model.Layers[1].FeedForward, "down_proj", rank: 2, alpha: 4, new Rng(1));
+        // Then the output is unchanged and the names are PEFT's
+        Assert.Equal(before, model.Forward(tape, Ids, Batch, Seq).Value.ToArray());
+        var names = model.NamedParameters().Select(p => p.Name).ToList();
+        Assert.Contains("model.layers.0.self_attn.q_proj.lora_A.weight", names);
+        Assert.Contains("model.layers.1.mlp.down_proj.base_layer.weight", names);
+    }
+
+    [Fact]
+    public void Factory_BlockOfWrongWidth_Throws()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new DecoderModel(TinyConfigs.Create("llama"), new Rng(1),
+            (l, c, r) => new DenseFeedForward(c.HiddenSize + 1, 4, r)));
+        Assert.Contains("hidden_size", e.Message);
+    }
+
+    [Fact]
     public void Forward_TinyModel_ReturnsLogitsPerToken()
     {
         var model = new DecoderModel(TinyConfigs.Create("llama"), new Rng(3));

@@ -29,8 +29,9 @@ public sealed class ModelConfigTests
             Assert.True(written.RootElement.TryGetProperty(p.Name, out var w), $"{p.Name} was not written back");
             AssertSameJson(p.Value, w, p.Name);
         }
-        // and the reloaded config writes the same text
-        Assert.Equal(config.ToJson(), again.ToJson());
+        // and the reloaded config is equal (same text written)
+        Assert.Equal(config, again);
+        Assert.NotEqual(config, again with { NumHiddenLayers = again.NumHiddenLayers + 1 });
     }
 
     static void AssertSameJson(JsonElement expected, JsonElement actual, string path)
