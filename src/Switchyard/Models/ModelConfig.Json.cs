@@ -88,7 +88,11 @@ public sealed partial record ModelConfig
             if (Value(name, out object? v)) fields[name] = v;
         foreach (var (name, element) in UnknownFields)
             fields.TryAdd(name, element);
-        if (Switchyard is not null) fields["switchyard"] = Switchyard;
+        // A q/k norm other than the architecture's can only be said in the extension object.
+        var ext = Switchyard;
+        if (QkNorm != (preset?.Defaults.QkNorm ?? QkNormKind.None) || ext?.QkNorm is not null)
+            ext = (ext ?? new SwitchyardOptions()) with { QkNorm = QkNorm };
+        if (ext is not null) fields["switchyard"] = ext;
 
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, IndentSize = 2 });
         w.WriteStartObject();

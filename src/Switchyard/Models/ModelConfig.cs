@@ -18,6 +18,9 @@ namespace Switchyard.Models;
 /// overrides either. OLMoE's <c>clip_qkv</c> and Granite's four multipliers are honoured.
 /// <c>rope_scaling</c>, sliding windows and activations other than SiLU are read and kept but
 /// a model cannot be built from them (<see cref="EnsureBuildable"/>).</para>
+/// <para>In code, start from a preset so that architecture behaviour comes with the type:
+/// <c>ArchitecturePresets.Defaults("qwen3_moe") with { NumHiddenLayers = 4, … }</c>; a bare
+/// <c>new ModelConfig { ModelType = … }</c> has neutral defaults (no q/k norm, no experts).</para>
 /// </remarks>
 public sealed partial record ModelConfig
 {

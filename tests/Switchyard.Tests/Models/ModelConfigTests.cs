@@ -168,6 +168,14 @@ public sealed class ModelConfigTests
         Assert.Equal(2, ext.GetProperty("future_flag").GetArrayLength());
     }
 
+    [Fact]
+    public void ToJson_QkNormChangedInCode_IsWrittenToExtension()
+    {
+        var c = ArchitecturePresets.Defaults("qwen3") with { QkNorm = QkNormKind.FullProjection };
+        Assert.Equal(QkNormKind.FullProjection, ModelConfig.Parse(c.ToJson()).QkNorm);
+        Assert.DoesNotContain("switchyard", ArchitecturePresets.Defaults("qwen3").ToJson());
+    }
+
     public static TheoryData<string, string, string> InvalidConfigs => new()
     {
         { """{"model_type": "llama", "num_attention_heads": 32, "num_key_value_heads": 5}""", "num_key_value_heads", "found 5" },
