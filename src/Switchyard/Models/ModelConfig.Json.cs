@@ -159,7 +159,7 @@ public sealed partial record ModelConfig
             case null: w.WriteNullValue(); break;
             case string s: w.WriteStringValue(s); break;
             case int i: w.WriteNumberValue(i); break;
-            case double d: w.WriteNumberValue(d); break;
+            case double d: w.WriteRawValue(PythonFloat(d)); break;
             case bool b: w.WriteBooleanValue(b); break;
             case JsonElement e: e.WriteTo(w); break;
             case IReadOnlyList<int> ints:
@@ -207,6 +207,24 @@ public sealed partial record ModelConfig
             write();
         }
         w.WriteEndObject();
+    }
+
+    // Floats as Python's json writes them ("1000000.0", "1e-05"), so that a config written here
+    // diffs cleanly against one written by transformers and reads back as a float there.
+    static string PythonFloat(double d)
+    {
+        if (!double.IsFinite(d)) throw new InvalidOperationException($"cannot write {d} to JSON");
+        string s = d.ToString("R", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
+        int e = s.IndexOf('e', StringComparison.Ordinal);
+        if (e >= 0)
+        {
+            // Python pads the exponent to two digits: 1e-05, 1e+20.
+            string mantissa = s[..e], exp = s[(e + 1)..];
+            char sign = exp[0] is '-' or '+' ? exp[0] : '+';
+            string digits = exp.TrimStart('-', '+');
+            return $"{mantissa}e{sign}{digits.PadLeft(2, '0')}";
+        }
+        return s.Contains('.', StringComparison.Ordinal) ? s : s + ".0";
     }
 
     internal static string QkNormName(QkNormKind kind) => kind switch
