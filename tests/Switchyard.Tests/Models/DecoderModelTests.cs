@@ -234,7 +234,8 @@ public sealed class DecoderModelTests
 
         // When the loss is computed
         var tape = new Tape(1 << 14);
-        float total = model.Loss(tape, Ids, Targets, Batch, Seq).Value[0];
+        Var loss = model.Loss(tape, Ids, Targets, Batch, Seq);
+        float total = loss.Value[0];
 
         // Then it is the cross-entropy plus 0.5 × the reported loss
         Assert.Equal(1, model.AuxiliaryLosses.Count);
@@ -248,6 +249,9 @@ public sealed class DecoderModelTests
         // and the sink heard from both layers
         Assert.Equal([(0, 6), (1, 6)], sink.Calls.Select(c => (c.Layer, c.Rows)));
         Assert.Same(block, sink.Calls[0].Block);
+        // and the router, which feeds only the auxiliary loss, gets its gradient through the total
+        tape.Backward(loss);
+        Assert.Contains(block.Gate.Weight.Grad.ToArray(), g => g != 0f);
     }
 
     // "0 1 0 2 0 3 …": the token after a 0 depends on the one before it, so the model must attend.
