@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+
 namespace Switchyard.Tensors;
 
 /// <summary>
@@ -6,13 +9,27 @@ namespace Switchyard.Tensors;
 /// only on the number of parts (which kernels derive from <see cref="Threads"/>), never on
 /// scheduling. Nested or concurrent calls run their parts inline on the calling thread.
 /// </summary>
+/// <remarks>
+/// Workers busy-wait for a short while after each job before blocking: a training or decode
+/// step issues kernels back to back, and waking a blocked thread costs tens of microseconds,
+/// as much as a whole small GEMM (measured: 64-token expert shapes scaled 1.15× from 1 to 2
+/// threads with a blocking hand-off).
+/// </remarks>
 public static class ParallelRunner
 {
     static readonly object Gate = new();
-    static Worker[] _workers = [];
     static readonly CountdownState Done = new();
+    static Worker[] _workers = [];
     static int _threads = Math.Max(1, Environment.ProcessorCount);
     [ThreadStatic] static bool _insideJob;
+
+    // How long an idle worker spins before it blocks.
+    static readonly long SpinTicks = Stopwatch.Frequency / 4000; // 250 µs
+
+    static ParallelRunner()
+    {
+        lock (Gate) EnsureWorkers(_threads - 1);
+    }
 
     /// <summary>Thread count kernels split work over (default: all cores).</summary>
     /// <exception cref="ArgumentOutOfRangeException">Less than 1.</exception>
@@ -22,7 +39,12 @@ public static class ParallelRunner
         set
         {
             if (value < 1) throw new ArgumentOutOfRangeException(nameof(value), value, "thread count must be at least 1");
-            lock (Gate) _threads = value;
+            lock (Gate)
+            {
+                _threads = value;
+                // Workers exist before the first job, so no job allocates (threads are created once).
+                EnsureWorkers(value - 1);
+            }
         }
     }
 
@@ -52,7 +74,7 @@ public static class ParallelRunner
             finally { _insideJob = false; }
             done.Wait();
             error ??= done.Error;
-            if (error is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error).Throw();
+            if (error is not null) ExceptionDispatchInfo.Capture(error).Throw();
         }
         finally { Monitor.Exit(Gate); }
     }
@@ -87,10 +109,11 @@ public static class ParallelRunner
 
     sealed class Worker
     {
-        readonly ManualResetEventSlim _go = new(false, spinCount: 2000);
+        readonly ManualResetEventSlim _wake = new(false, spinCount: 0);
         IParallelJob? _job;
         int _parts, _stride, _first;
         CountdownState? _done;
+        int _posted, _sleeping;
 
         public Worker(int index)
         {
@@ -101,7 +124,26 @@ public static class ParallelRunner
         public void Post(IParallelJob job, int parts, int stride, int first, CountdownState done)
         {
             _job = job; _parts = parts; _stride = stride; _first = first; _done = done;
-            _go.Set();
+            // Full fences on both sides (Dekker): either the worker sees the post while
+            // spinning, or we see it asleep and wake it.
+            Interlocked.Exchange(ref _posted, 1);
+            if (Volatile.Read(ref _sleeping) == 1) _wake.Set();
+        }
+
+        void WaitForPost()
+        {
+            long until = Stopwatch.GetTimestamp() + SpinTicks;
+            while (Volatile.Read(ref _posted) == 0)
+            {
+                if (Stopwatch.GetTimestamp() < until) { Thread.SpinWait(20); continue; }
+                Interlocked.Exchange(ref _sleeping, 1);
+                if (Volatile.Read(ref _posted) == 0) _wake.Wait();
+                _wake.Reset();
+                Volatile.Write(ref _sleeping, 0);
+                // A stale Set from a post seen while spinning can wake us early: loop and spin again.
+                until = Stopwatch.GetTimestamp() + SpinTicks;
+            }
+            Volatile.Write(ref _posted, 0);
         }
 
         void Loop()
@@ -109,8 +151,7 @@ public static class ParallelRunner
             _insideJob = true;
             while (true)
             {
-                _go.Wait();
-                _go.Reset();
+                WaitForPost();
                 var done = _done!;
                 try
                 {
