@@ -21,9 +21,9 @@ internal static class MoeLayerBench
 {
     public static void Run(string[] args)
     {
-        double peak = Arg(args, "--peak", double.NaN);
-        int tokens = (int)Arg(args, "--tokens", 4096), d = (int)Arg(args, "--dim", 512), f = (int)Arg(args, "--ffn", 1024);
-        int threads = (int)Arg(args, "--threads", ParallelRunner.Threads);
+        double peak = Args.Double(args, "--peak", double.NaN);
+        int tokens = Args.Int(args, "--tokens", 4096), d = Args.Int(args, "--dim", 512), f = Args.Int(args, "--ffn", 1024);
+        int threads = Args.Int(args, "--threads", ParallelRunner.Threads);
         const int experts = 8, k = 2;
         ParallelRunner.Threads = threads;
         string peakSource = "argument";
@@ -75,12 +75,6 @@ internal static class MoeLayerBench
             .Add("rows", rows).Add("d", d).Add("ffn", f).Add("threads", threads)
             .Add("fused_ms", fused * 1e3, 2).Add("two_gemms_ms", split * 1e3, 2).Add("speedup", split / fused, 3)
             .Print();
-    }
-
-    static double Arg(string[] args, string name, double fallback)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? double.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
     }
 
     static double GemmPeak(int m, int n, int kDepth)

@@ -12,9 +12,24 @@ internal static class Program
     [
         ("gemm", "GEMM vs OpenBLAS: square 512/1024/2048 and MoE expert shapes, 1 and 2 threads", GemmBench.Run),
         ("grouped", "grouped GEMM over 8 uneven experts vs one GEMM of equal FLOPs", GroupedGemmBench.Run),
+        ("moe", "MoE layer fwd+bwd vs dense-8 and its grouped GEMMs", MoeLayerBench.Run),
+        ("alloc", "managed bytes allocated per steady-state training step", AllocBench.Run),
     ];
 
     static int Main(string[] args)
+    {
+        try
+        {
+            return Dispatch(args);
+        }
+        catch (BenchArgumentException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+    }
+
+    static int Dispatch(string[] args)
     {
         string name = args.Length > 0 ? args[0] : "";
         if (name == "all")
