@@ -26,6 +26,20 @@ public sealed class Parameter
         Value = value;
     }
 
+    /// <summary>
+    /// Wraps <paramref name="value"/> with a caller-provided gradient tensor (neither copied): for
+    /// parameters that are views into a larger buffer (stacked expert weights), so that the
+    /// gradient a fused kernel writes into the stack is this parameter's <see cref="Grad"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is empty or contains a dot.</exception>
+    /// <exception cref="ShapeMismatchException">The gradient's shape differs from the value's.</exception>
+    internal Parameter(string name, Tensor value, Tensor grad) : this(name, value)
+    {
+        ArgumentNullException.ThrowIfNull(grad);
+        ShapeMismatchException.ThrowIf(grad.Shape != value.Shape, "Parameter gradient", value.Shape, grad.Shape);
+        _grad = grad;
+    }
+
     /// <summary>Local name within the owning module, e.g. <c>weight</c>.</summary>
     public string Name { get; }
 

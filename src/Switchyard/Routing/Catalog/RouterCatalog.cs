@@ -1,0 +1,189 @@
+using System.Text.Json;
+using Switchyard.Routing.Balancers;
+using Switchyard.Routing.Scorers;
+using Switchyard.Routing.Selectors;
+
+namespace Switchyard.Routing.Catalog;
+
+/// <summary>
+/// Name → router factory with typed options: what recipes and <c>--router</c> name, and what
+/// <c>switchyard routers</c> lists. Each method is a composition of a scorer, a selector and
+/// balancers (docs/routing.md). Defaults follow shared/specs/baselines.md; Switchyard is
+/// dropless unless a capacity factor is given.
+/// </summary>
+public static class RouterCatalog
+{
+    static readonly RouterEntry[] s_entries =
+    [
+        TopK("top-k", "Softmax top-k over a linear gate (k, normalisation, capacity, jitter, noise, load-balance and z-loss are options).",
+            "Outrageously Large Neural Networks: The Sparsely-Gated Mixture-of-Experts Layer", "1701.06538",
+            new TopKRouterOptions()),
+        TopK("switch", "Switch Transformer top-1: weight = gate probability, input jitter 0.01, load-balancing loss α = 0.01.",
+            "Switch Transformers: Scaling to Trillion Parameter Models with Simple and Efficient Sparsity", "2101.03961",
+            new TopKRouterOptions { K = 1, Normalize = false, Jitter = 0.01f, ZBeta = 0f }),
+        TopK("gshard", "GShard top-2 with weights renormalised over the two, load-balancing loss α = 0.01 (Switch convention).",
+            "GShard: Scaling Giant Models with Conditional Computation and Automatic Sharding", "2006.16668",
+            new TopKRouterOptions { K = 2, Normalize = true, ZBeta = 0f }),
+        TopK("mixtral", "Mixtral top-2 renormalised (softmax of the selected logits); HF aux loss α = 0.001 with f counted per token (Mixtral convention).",
+            "Mixtral of Experts", "2401.04088",
+            new TopKRouterOptions { K = 2, Normalize = true, AuxAlpha = 0.001f, AuxConvention = LoadBalanceConvention.Mixtral, ZBeta = 0f }),
+        new RouterEntry<ExpertChoiceRouterOptions>("expert-choice",
+            "Experts pick their top-C tokens (C = N·c/E): perfect balance, 0..E experts per token. NOT causal.",
+            "Mixture-of-Experts with Expert Choice Routing", "2202.09368", isCausal: false, new ExpertChoiceRouterOptions(),
+            d =>
+            [
+                new("capacity_factor", RouterOptionKind.Float, "c: each expert takes ceil(N·c/E) tokens", d, o => o.CapacityFactor, (o, v) => o with { CapacityFactor = (float)v }, min: 0, minExclusive: true),
+                new("z_beta", RouterOptionKind.Float, "router z-loss coefficient (0 = off)", d, o => o.ZBeta, (o, v) => o with { ZBeta = (float)v }, min: 0),
+            ],
+            (s, o) => Compose(new LinearScorer(s.ModelDim, s.Experts, s.Rng), new ExpertChoiceSelector(o.CapacityFactor), null, o.ZBeta > 0 ? new RouterZLoss(o.ZBeta) : null)),
+        new RouterEntry<SigmoidBiasRouterOptions>("sigmoid-bias",
+            "DeepSeek-V3: sigmoid affinities, top-k of affinity + bias (bias only selects; auxiliary-loss-free updates), sequence-wise aux loss, optional group-limited routing.",
+            "DeepSeek-V3 Technical Report", "2412.19437", isCausal: true, new SigmoidBiasRouterOptions(),
+            d =>
+            [
+                new("k", RouterOptionKind.Int, "experts per token (≤ E)", d, o => o.K, (o, v) => o with { K = (int)v }, min: 1),
+                new("normalize", RouterOptionKind.Bool, "normalise the selected affinities to sum to 1", d, o => o.Normalize, (o, v) => o with { Normalize = (bool)v }),
+                new("scaling_factor", RouterOptionKind.Float, "routed_scaling_factor on the weights (DeepSeek-V3: 2.5)", d, o => o.ScalingFactor, (o, v) => o with { ScalingFactor = (float)v }, min: 0, minExclusive: true),
+                new("gamma", RouterOptionKind.Float, "bias update rate γ per optimizer step (0 = off)", d, o => o.Gamma, (o, v) => o with { Gamma = (float)v }, min: 0),
+                new("seq_alpha", RouterOptionKind.Float, "sequence-wise auxiliary loss coefficient (0 = off)", d, o => o.SeqAlpha, (o, v) => o with { SeqAlpha = (float)v }, min: 0),
+                new("groups", RouterOptionKind.Int, "expert groups n_group for group-limited routing (1 = off; must divide E)", d, o => o.Groups, (o, v) => o with { Groups = (int)v }, min: 1),
+                new("top_groups", RouterOptionKind.Int, "groups kept per token (topk_group)", d, o => o.TopGroups, (o, v) => o with { TopGroups = (int)v }, min: 1),
+            ],
+            (s, o) =>
+            {
+                var bias = new ExpertBias(s.Experts);
+                var selector = new TopKSelector(o.K) { Normalize = o.Normalize, Scale = o.ScalingFactor, Bias = bias, Groups = o.Groups, TopGroups = o.TopGroups };
+                return Compose(new LinearScorer(s.ModelDim, s.Experts, s.Rng, activation: GateActivation.Sigmoid), selector,
+                    o.Gamma > 0 ? new BiasUpdateBalancer(bias, o.Gamma) : null, o.SeqAlpha > 0 ? new SequenceBalanceLoss(o.SeqAlpha) : null);
+            },
+            (s, o) => o.K > s.Experts ? ("k", $"= {o.K} must be ≤ the {s.Experts} experts")
+                : o.Groups > 1 && s.Experts % o.Groups != 0 ? ("groups", $"= {o.Groups} must divide the {s.Experts} experts")
+                : o.TopGroups > o.Groups ? ("top_groups", $"= {o.TopGroups} must be ≤ groups = {o.Groups}")
+                : o.Groups > 1 && o.K > o.TopGroups * (s.Experts / o.Groups) ? ("k", $"= {o.K} must be ≤ top_groups·E/groups = {o.TopGroups * (s.Experts / o.Groups)}")
+                : null),
+        new RouterEntry<HashRouterOptions>("hash",
+            "Hash Layers: the expert is a fixed function of the token id (seeded random hash, or frequency-balanced table); weight 1, nothing learned.",
+            "Hash Layers For Large Sparse Models", "2106.04426", isCausal: true, new HashRouterOptions(),
+            d =>
+            [
+                new("balanced", RouterOptionKind.Bool, "balanced assignment from corpus token counts instead of a random hash", d, o => o.Balanced, (o, v) => o with { Balanced = (bool)v }),
+                new("seed", RouterOptionKind.Int, "seed of the random hash", d, o => o.Seed, (o, v) => o with { Seed = (int)v }),
+            ],
+            (s, o) => Compose(o.Balanced ? HashScorer.Balanced(s.Experts, s.TokenCounts.Span, (ulong)o.Seed) : new HashScorer(s.Experts, (ulong)o.Seed),
+                new TopKSelector(1) { ConstantWeights = true }, null, null),
+            (s, o) => o.Balanced && s.TokenCounts.Length == 0 ? ("balanced", "needs token counts from the training corpus (RouterSetup.TokenCounts)") : null),
+    ];
+
+    /// <summary>Every catalog router, in listing order.</summary>
+    public static IReadOnlyList<RouterEntry> Entries => s_entries;
+
+    /// <summary>The catalog names.</summary>
+    public static IEnumerable<string> Names => s_entries.Select(e => e.Name);
+
+    /// <summary>The entry named <paramref name="name"/>.</summary>
+    /// <exception cref="UnknownRouterException">No such router; the message lists the known ones.</exception>
+    public static RouterEntry Get(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        foreach (RouterEntry e in s_entries) if (e.Name == name) return e;
+        throw new UnknownRouterException(name, Names);
+    }
+
+    /// <summary>Builds router <paramref name="name"/> with typed options (null = defaults).</summary>
+    /// <exception cref="UnknownRouterException">No such router.</exception>
+    /// <exception cref="InvalidRouterOptionException">An option is out of range for this layer.</exception>
+    public static Router Create(string name, RouterSetup setup, object? options = null) => Get(name).Create(setup, options);
+
+    /// <summary>Builds router <paramref name="name"/> with options from a JSON object.</summary>
+    /// <exception cref="UnknownRouterException">No such router.</exception>
+    /// <exception cref="InvalidRouterOptionException">Unknown key, wrong type or out of range.</exception>
+    public static Router Create(string name, RouterSetup setup, JsonElement options)
+    {
+        RouterEntry e = Get(name);
+        return e.Create(setup, e.ParseOptions(options));
+    }
+
+    /// <summary>Builds router <paramref name="name"/> with options from <c>key=value</c> strings.</summary>
+    /// <exception cref="UnknownRouterException">No such router.</exception>
+    /// <exception cref="InvalidRouterOptionException">Malformed, unknown, wrong type or out of range.</exception>
+    public static Router Create(string name, RouterSetup setup, IEnumerable<string> options)
+    {
+        RouterEntry e = Get(name);
+        return e.Create(setup, e.ParseOptions(options));
+    }
+
+    /// <summary>
+    /// Writes the catalog as JSON (what <c>switchyard routers --json</c> prints): an array of
+    /// <c>{name, description, paper, arxiv, causal, options: [{name, type, range, default, choices, description}]}</c>.
+    /// </summary>
+    public static void WriteJson(Utf8JsonWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStartArray();
+        foreach (RouterEntry e in s_entries)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name", e.Name);
+            writer.WriteString("description", e.Description);
+            writer.WriteString("paper", e.Paper);
+            writer.WriteString("arxiv", e.ArXiv);
+            writer.WriteBoolean("causal", e.IsCausal);
+            writer.WriteStartArray("options");
+            foreach (RouterOption o in e.Options)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("name", o.Name);
+                writer.WriteString("type", o.Kind.ToString().ToLowerInvariant());
+                writer.WriteString("range", o.TypeText);
+                writer.WriteString("default", o.DefaultText);
+                if (o.Kind == RouterOptionKind.Choice)
+                {
+                    writer.WriteStartArray("choices");
+                    foreach (string c in o.Choices) writer.WriteStringValue(c);
+                    writer.WriteEndArray();
+                }
+                writer.WriteString("description", o.Description);
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
+    }
+
+    static RouterEntry<TopKRouterOptions> TopK(string name, string description, string paper, string arxiv, TopKRouterOptions defaults) =>
+        new(name, description, paper, arxiv, isCausal: true, defaults,
+            d =>
+            [
+                new("k", RouterOptionKind.Int, "experts per token (≤ E)", d, o => o.K, (o, v) => o with { K = (int)v }, min: 1),
+                new("normalize", RouterOptionKind.Bool, "renormalise the selected probabilities to sum to 1 (HF norm_topk_prob)", d, o => o.Normalize, (o, v) => o with { Normalize = (bool)v }),
+                new("capacity_factor", RouterOptionKind.Float, "C = ceil(factor·k·N/E) tokens per expert; 0 = dropless", d, o => o.CapacityFactor, (o, v) => o with { CapacityFactor = (float)v }, min: 0),
+                new("drop_policy", RouterOptionKind.Choice, "which assignments an over-capacity expert keeps", d, o => o.DropPolicy == DropPolicy.Score ? "score" : "position",
+                    (o, v) => o with { DropPolicy = (string)v == "score" ? DropPolicy.Score : DropPolicy.Position }, choices: ["position", "score"]),
+                new("renormalize_after_drop", RouterOptionKind.Bool, "renormalise a token's kept weights after a drop", d, o => o.RenormalizeAfterDrop, (o, v) => o with { RenormalizeAfterDrop = (bool)v }),
+                new("jitter", RouterOptionKind.Float, "multiply the router input by U(1-ε, 1+ε) in training (0 = off)", d, o => o.Jitter, (o, v) => o with { Jitter = (float)v }, min: 0, max: 0.5),
+                new("noisy", RouterOptionKind.Bool, "noisy top-k gating: h += N(0,1)·softplus(x·W_noise) in training", d, o => o.Noisy, (o, v) => o with { Noisy = (bool)v }),
+                new("aux_alpha", RouterOptionKind.Float, "load-balancing loss coefficient α (0 = off)", d, o => o.AuxAlpha, (o, v) => o with { AuxAlpha = (float)v }, min: 0),
+                new("aux_convention", RouterOptionKind.Choice, "f normalisation: switch (Σf = 1) or mixtral (Σf = k)", d, o => o.AuxConvention == LoadBalanceConvention.Mixtral ? "mixtral" : "switch",
+                    (o, v) => o with { AuxConvention = (string)v == "mixtral" ? LoadBalanceConvention.Mixtral : LoadBalanceConvention.Switch }, choices: ["switch", "mixtral"]),
+                new("z_beta", RouterOptionKind.Float, "router z-loss coefficient β (0 = off)", d, o => o.ZBeta, (o, v) => o with { ZBeta = (float)v }, min: 0),
+            ],
+            (s, o) =>
+            {
+                var selector = new TopKSelector(o.K)
+                {
+                    Normalize = o.Normalize, CapacityFactor = o.CapacityFactor, DropPolicy = o.DropPolicy, RenormalizeAfterDrop = o.RenormalizeAfterDrop,
+                };
+                return Compose(new LinearScorer(s.ModelDim, s.Experts, s.Rng, jitter: o.Jitter, noisy: o.Noisy), selector,
+                    o.AuxAlpha > 0 ? new LoadBalancingLoss(o.AuxAlpha, o.AuxConvention) : null, o.ZBeta > 0 ? new RouterZLoss(o.ZBeta) : null);
+            },
+            (s, o) => o.K > s.Experts ? ("k", $"= {o.K} must be ≤ the {s.Experts} experts") : null);
+
+    static Router Compose(IScorer scorer, ISelector selector, IBalancer? first, IBalancer? second)
+    {
+        var balancers = new List<IBalancer>(2);
+        if (first is not null) balancers.Add(first);
+        if (second is not null) balancers.Add(second);
+        return new Router(scorer, selector, [.. balancers]);
+    }
+}

@@ -1,0 +1,98 @@
+using CsCheck;
+using Switchyard.Autograd;
+using Switchyard.Routing;
+using Switchyard.Routing.Catalog;
+using Switchyard.Tensors;
+
+namespace Switchyard.Tests.Routing;
+
+/// <summary>Random N, E, k, scores and capacity settings for every catalog router: the plan invariants hold and routing is deterministic.</summary>
+public class RouterPropertyTests
+{
+    const int ModelDim = 6;
+
+    // One random case: router name, items, experts and options as key=value strings.
+    static readonly Gen<(string Name, int Items, int Experts, string[] Options, ulong Seed)> Cases =
+        from name in Gen.OneOf(RouterCatalog.Names.ToArray())
+        from items in Gen.Int[1, 40]
+        from experts in Gen.Int[1, 12]
+        from k in Gen.Int[1, experts]
+        from normalize in Gen.Bool
+        from factor in Gen.OneOf("0", "0.5", "1", "1.25", "2")
+        from drop in Gen.OneOf("position", "score")
+        from renorm in Gen.Bool
+        from groups in Gen.OneOf(1, 2, 4)
+        from seed in Gen.ULong
+        select (name, items, experts, Options(name, experts, k, normalize, factor, drop, renorm, groups), seed);
+
+    static string[] Options(string name, int experts, int k, bool normalize, string factor, string drop, bool renorm, int groups) => name switch
+    {
+        "top-k" or "switch" or "gshard" or "mixtral" =>
+            [$"k={k}", $"normalize={normalize}", $"capacity_factor={factor}", $"drop_policy={drop}", $"renormalize_after_drop={renorm}"],
+        "expert-choice" => [$"capacity_factor={(factor == "0" ? "3" : factor)}"],
+        "sigmoid-bias" when experts % groups == 0 && groups > 1 && k <= experts / groups =>
+            [$"k={k}", $"normalize={normalize}", $"groups={groups}", "top_groups=1", "scaling_factor=2.5"],
+        "sigmoid-bias" => [$"k={k}", $"normalize={normalize}"],
+        _ => [$"seed={k}"],
+    };
+
+    static (RoutingPlan Plan, Router Router, float[] Probs) Route(string name, int items, int experts, string[] options, ulong seed)
+    {
+        Router router = RouterCatalog.Create(name, new RouterSetup(ModelDim, experts, new Rng(seed)), options);
+        var rng = new Rng(seed + 1);
+        var x = new Tensor(new Shape(items, ModelDim));
+        rng.FillNormal(x.Span, 30f); // gate weights are N(0, 0.02²): scale x so the logits spread
+        var ids = new int[items];
+        for (int i = 0; i < items; i++) ids[i] = rng.NextInt(50);
+        var context = new RoutingContext(new Rng(seed + 2)) { TokenIds = ids, Training = true };
+        var tape = new Tape(4096);
+        var plan = new RoutingPlan();
+        Var? aux = router.Route(tape, tape.Variable(x), context, plan);
+        if (aux is not null) Assert.True(float.IsFinite(aux.Value.Span[0]));
+        // Probabilities as the selector saw them.
+        Var logits = router.Scorer.Score(tape, tape.Constant(x), new RoutingContext(new Rng(seed + 2)) { TokenIds = ids, Training = true });
+        float[] probs = router.Scorer.Activation switch
+        {
+            GateActivation.Softmax => tape.Softmax(logits).Value.ToArray(),
+            GateActivation.Sigmoid => tape.Sigmoid(logits).Value.ToArray(),
+            _ => logits.Value.ToArray(),
+        };
+        return (plan, router, probs);
+    }
+
+    [Fact]
+    public void Route_EveryCatalogRouter_KeepsPlanInvariants()
+    {
+        int drops = 0, emptyItems = 0;
+        var names = new HashSet<string>();
+        Cases.Sample((name, items, experts, options, seed) =>
+        {
+            var (plan, router, probs) = Route(name, items, experts, options, seed);
+            drops += plan.DroppedCount;
+            emptyItems += router.Statistics.ExpertsPerItemHistogram[0];
+            names.Add(name);
+            PlanAssert.Valid(plan, probs, router.Selector.Gate);
+            Assert.Equal(plan.Count, router.Statistics.Assignments);
+            Assert.Equal(1f, router.Statistics.Load.ToArray().Sum(), 1e-4f);
+        }, iter: 300, threads: 1);
+
+        // The random cases did exercise dropping, items without experts and every router
+        Assert.True(drops > 0, "no case dropped anything");
+        Assert.True(emptyItems > 0, "no case left an item without experts");
+        Assert.Equal(RouterCatalog.Names.Count(), names.Count);
+    }
+
+    [Fact]
+    public void Route_SameSeed_IdenticalPlans()
+    {
+        Cases.Sample((name, items, experts, options, seed) =>
+        {
+            var a = Route(name, items, experts, options, seed).Plan;
+            var b = Route(name, items, experts, options, seed).Plan;
+            Assert.Equal(a.Offsets.ToArray(), b.Offsets.ToArray());
+            Assert.Equal(a.Item.ToArray(), b.Item.ToArray());
+            Assert.Equal(a.Weight.ToArray(), b.Weight.ToArray());
+            Assert.Equal(a.DroppedItem.ToArray(), b.DroppedItem.ToArray());
+        }, iter: 60, threads: 1);
+    }
+}
