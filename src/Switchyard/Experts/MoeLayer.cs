@@ -49,7 +49,7 @@ public sealed class MoeLayer : Module
         Router = router;
         Experts = experts;
         ModelDim = d;
-        if (router.Scorer is LinearScorer scorer) AddModule("gate", new GateWeights(scorer));
+        if (router.Scorer is LinearScorer scorer) AddModule("gate", scorer);
         if (experts is Module m) AddModule("experts", m);
         if (sharedExpert is not null) SharedExpert = AddModule(sharedExpertName, sharedExpert);
         if (sharedExpertGate is not null) SharedExpertGate = AddModule("shared_expert_gate", sharedExpertGate);
@@ -160,16 +160,5 @@ public sealed class MoeLayer : Module
         }
         FlopsPerToken = tokens == 0 ? 0 : flops / tokens;
         ActiveParametersPerToken = tokens == 0 ? 0 : parameters / tokens;
-    }
-
-    // HF's "gate" is nn.Linear(d, E, bias=False): one parameter "weight" [E, d], shared with the scorer.
-    sealed class GateWeights : Module
-    {
-        public GateWeights(LinearScorer scorer)
-        {
-            AddParameter(new Parameter("weight", scorer.Weight, scorer.WeightGrad));
-            if (scorer.NoiseWeight is not null)
-                AddParameter(new Parameter("noise_weight", scorer.NoiseWeight, scorer.NoiseWeightGrad!));
-        }
     }
 }
