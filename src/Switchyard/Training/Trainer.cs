@@ -221,17 +221,26 @@ public sealed partial class Trainer
         {
             var labels = _mixture.Labels;
             var eval = _mixture.Evaluation(_recipe.BatchSize, _recipe.SeqLen);
-            int stride = Math.Max(1, eval.Batches / _recipe.EvalBatches);
+            // Spread the budget over every source in proportion to its validation size, at least one
+            // batch each: a plain stride would skip the small last source (the synthetic tasks).
+            var firstSource = new List<int>(eval.Batches);
+            foreach (TokenBatch b in eval) firstSource.Add(b.Sources[0]);
+            var perSource = firstSource.GroupBy(x => x).ToDictionary(g => g.Key, g => g.Count());
+            var stride = perSource.ToDictionary(kv => kv.Key,
+                kv => Math.Max(1, (int)Math.Ceiling(kv.Value / Math.Max(1.0, (double)_recipe.EvalBatches * kv.Value / firstSource.Count))));
+            var seen = new Dictionary<int, int>();
             int rows = _recipe.BatchSize * _recipe.SeqLen;
             var targets = new int[rows];
             var losses = new float[rows];
             var src = new Acc(labels.Sources); var dom = new Acc(labels.Domains); var task = new Acc(labels.Tasks); var lang = new Acc(labels.Languages);
             double sum = 0; long count = 0;
-            int index = 0, done = 0;
+            int index = 0;
             foreach (TokenBatch b in eval)
             {
-                if (index++ % stride != 0) continue;
-                if (done++ == _recipe.EvalBatches) break;
+                int source = firstSource[index++];
+                int k = seen.GetValueOrDefault(source);
+                seen[source] = k + 1;
+                if (k % stride[source] != 0) continue;
                 for (int i = 0; i < rows; i++) targets[i] = b.LossMask[i] != 0f ? b.Targets[i] : DecoderModel.IgnoreIndex;
                 _evalTape.Reset();
                 _model.PerTokenLoss(_evalTape, b.Inputs, targets, b.BatchSize, b.SequenceLength, losses);
