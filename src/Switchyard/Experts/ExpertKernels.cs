@@ -102,12 +102,12 @@ internal static unsafe class ExpertKernels
             {
                 var s = new ReadOnlySpan<float>(job.C + (long)t * d, d);
                 if (job.D == null) s.CopyTo(y);
-                else { y.Clear(); RowSimd.AddScaled(s, job.D[t], y, job.Width); }
+                else { y.Clear(); VectorMath.AddScaled(s, job.D[t], y, job.Width); }
             }
             for (int m = job.I0[t]; m < job.I0[t + 1]; m++)
             {
                 int slot = job.I1[m];
-                RowSimd.AddScaled(new ReadOnlySpan<float>(job.A + (long)slot * d, d), job.B[slot], y, job.Width);
+                VectorMath.AddScaled(new ReadOnlySpan<float>(job.A + (long)slot * d, d), job.B[slot], y, job.Width);
             }
         }
     }
@@ -118,8 +118,8 @@ internal static unsafe class ExpertKernels
         for (int s = start; s < end; s++)
         {
             var dy = new ReadOnlySpan<float>(job.C + (long)job.I0[s] * d, d);
-            if (job.E != null) job.E[s] += RowSimd.Dot(new ReadOnlySpan<float>(job.A + (long)s * d, d), dy, job.Width);
-            if (job.D != null) RowSimd.AddScaled(dy, job.B[s], new Span<float>(job.D + (long)s * d, d), job.Width);
+            if (job.E != null) job.E[s] += VectorMath.Dot(new ReadOnlySpan<float>(job.A + (long)s * d, d), dy, job.Width);
+            if (job.D != null) VectorMath.AddScaled(dy, job.B[s], new Span<float>(job.D + (long)s * d, d), job.Width);
         }
     }
 
@@ -129,8 +129,8 @@ internal static unsafe class ExpertKernels
         for (int t = start; t < end; t++)
         {
             var dy = new ReadOnlySpan<float>(job.C + (long)t * d, d);
-            if (job.E != null) job.E[t] += RowSimd.Dot(new ReadOnlySpan<float>(job.A + (long)t * d, d), dy, job.Width);
-            if (job.D != null) RowSimd.AddScaled(dy, job.B == null ? 1f : job.B[t], new Span<float>(job.D + (long)t * d, d), job.Width);
+            if (job.E != null) job.E[t] += VectorMath.Dot(new ReadOnlySpan<float>(job.A + (long)t * d, d), dy, job.Width);
+            if (job.D != null) VectorMath.AddScaled(dy, job.B == null ? 1f : job.B[t], new Span<float>(job.D + (long)t * d, d), job.Width);
         }
     }
 

@@ -4,6 +4,7 @@ using Switchyard.Nn.Layers;
 using Switchyard.Routing;
 using Switchyard.Routing.Catalog;
 using Switchyard.Routing.Scorers;
+using Switchyard.Routing.Selectors;
 using Switchyard.Tensors;
 
 namespace Switchyard.Experts;
@@ -26,7 +27,7 @@ namespace Switchyard.Experts;
 public sealed class MoeLayer : Module
 {
     /// <summary>Composes a layer from a router, an expert set and optional shared experts.</summary>
-    /// <param name="router">Routes to the expert set's E experts. A <see cref="LinearScorer"/>'s weight is registered as <c>gate.weight</c>.</param>
+    /// <param name="router">Routes to the expert set's E experts. A <see cref="LinearScorer"/>'s parameters (and a top-k selection bias) are registered under <c>gate</c>: <c>gate.weight</c>, <c>gate.e_score_correction_bias</c>.</param>
     /// <param name="experts">The routed experts; registered as child <c>experts</c> when it is a <see cref="Module"/>.</param>
     /// <param name="sharedExpert">Always-on SwiGLU expert(s) added outside the plan, or null.</param>
     /// <param name="sharedExpertGate">Linear(d → 1) whose sigmoid scales the shared output per token (Qwen2-MoE), or null.</param>
@@ -49,7 +50,8 @@ public sealed class MoeLayer : Module
         Router = router;
         Experts = experts;
         ModelDim = d;
-        if (router.Scorer is LinearScorer scorer) AddModule("gate", scorer);
+        if (router.Scorer is LinearScorer scorer) AddModule("gate", new GateParameters(scorer, (router.Selector as TopKSelector)?.Bias));
+        else if (router.Scorer is Module scorerModule) AddModule("gate", scorerModule);
         if (experts is Module m) AddModule("experts", m);
         if (sharedExpert is not null) SharedExpert = AddModule(sharedExpertName, sharedExpert);
         if (sharedExpertGate is not null) SharedExpertGate = AddModule("shared_expert_gate", sharedExpertGate);
@@ -160,5 +162,16 @@ public sealed class MoeLayer : Module
         }
         FlopsPerToken = tokens == 0 ? 0 : flops / tokens;
         ActiveParametersPerToken = tokens == 0 ? 0 : parameters / tokens;
+    }
+
+    // HF's "gate" is nn.Linear(d, E, bias=False) — "weight" [E, d] — and, for DeepSeek-V3, also holds the
+    // frozen selection bias "e_score_correction_bias" [E]. The same Parameter objects as the scorer's.
+    sealed class GateParameters : Module
+    {
+        public GateParameters(LinearScorer scorer, ExpertBias? bias)
+        {
+            foreach (Parameter p in scorer.OwnParameters) AddParameter(p);
+            if (bias is not null) AddParameter(bias.Parameter);
+        }
     }
 }

@@ -15,7 +15,7 @@ namespace Switchyard.Models;
 /// A steady-state step allocates nothing: token ids go to the tape's int arena, positions and
 /// masked targets live in arrays kept across steps, and auxiliary losses in a reused list.
 /// </remarks>
-public sealed class DecoderModel : Module
+public sealed partial class DecoderModel : Module
 {
     /// <summary>Default ignore index of targets, as transformers (-100).</summary>
     public const int IgnoreIndex = -100;
@@ -46,7 +46,7 @@ public sealed class DecoderModel : Module
     }
 
     /// <summary>The configuration the model was built from.</summary>
-    public ModelConfig Config { get; }
+    public ModelConfig Config { get; private init; }
 
     /// <summary>The <c>model</c> child: embeddings, layers, final norm.</summary>
     public DecoderStack Model { get; }

@@ -50,7 +50,7 @@ public sealed partial record ModelConfig
     /// The configuration as <c>config.json</c> text: keys sorted as transformers writes them, two-space
     /// indentation. Written fields: those of the architecture's config class, those the source file
     /// had, unknown fields verbatim, and the <c>"switchyard"</c> object when present. Optional fields
-    /// without a value are omitted.
+    /// without a value are written as <c>null</c>.
     /// </summary>
     public string ToJson()
     {
@@ -77,6 +77,9 @@ public sealed partial record ModelConfig
     /// <inheritdoc/>
     public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(ToJson());
 
+    /// <summary>The <c>config.json</c> text (<see cref="ToJson"/>).</summary>
+    public override string ToString() => ToJson();
+
     void WriteTo(Stream stream)
     {
         var preset = Preset;
@@ -84,8 +87,9 @@ public sealed partial record ModelConfig
         if (preset is not null) names.UnionWith(preset.Fields);
         names.Add("model_type");
         var fields = new SortedDictionary<string, object?>(StringComparer.Ordinal);
-        foreach (string name in names)
-            if (Value(name, out object? v)) fields[name] = v;
+        // An unset optional field is written as null, as transformers does: omitted, it would read
+        // back as the preset's default (a dropped eos_token_id would become the preset's).
+        foreach (string name in names) fields[name] = Value(name);
         foreach (var (name, element) in UnknownFields)
             fields.TryAdd(name, element);
         // A q/k norm other than the architecture's can only be said in the extension object.
@@ -106,48 +110,44 @@ public sealed partial record ModelConfig
         stream.Write("\n"u8);
     }
 
-    // The value of a modelled field by its JSON name; false for an unset optional one.
-    bool Value(string name, out object? value)
+    // The value of a modelled field by its JSON name; null for an unset optional one.
+    object? Value(string name) => name switch
     {
-        value = name switch
-        {
-            "model_type" => ModelType,
-            "architectures" => Architectures,
-            "vocab_size" => VocabSize,
-            "hidden_size" => HiddenSize,
-            "intermediate_size" => IntermediateSize,
-            "moe_intermediate_size" => MoeIntermediateSize,
-            "shared_expert_intermediate_size" => SharedExpertIntermediateSize,
-            "num_hidden_layers" => NumHiddenLayers,
-            "num_attention_heads" => NumAttentionHeads,
-            "num_key_value_heads" => NumKeyValueHeads,
-            "head_dim" => HeadDim,
-            "rope_theta" => RopeTheta,
-            "rms_norm_eps" => RmsNormEps,
-            "max_position_embeddings" => MaxPositionEmbeddings,
-            "tie_word_embeddings" => TieWordEmbeddings,
-            "num_local_experts" or "num_experts" => NumExperts,
-            "num_experts_per_tok" => NumExpertsPerTok,
-            "norm_topk_prob" => NormTopkProb,
-            "decoder_sparse_step" => DecoderSparseStep,
-            "mlp_only_layers" => MlpOnlyLayers,
-            "router_aux_loss_coef" => RouterAuxLossCoef,
-            "output_router_logits" => OutputRouterLogits,
-            "attention_bias" => AttentionBias,
-            "clip_qkv" => ClipQkv,
-            "embedding_multiplier" => EmbeddingMultiplier,
-            "logits_scaling" => LogitsScaling,
-            "residual_multiplier" => ResidualMultiplier,
-            "attention_multiplier" => AttentionMultiplier,
-            "initializer_range" => InitializerRange,
-            "hidden_act" => HiddenAct,
-            "bos_token_id" => BosTokenId,
-            "eos_token_id" => EosTokenId.Count == 0 ? null : EosTokenId.Count == 1 && !EosIsList ? EosTokenId[0] : EosTokenId,
-            "torch_dtype" => TorchDtype,
-            _ => null,
-        };
-        return value is not null;
-    }
+        "model_type" => ModelType,
+        "architectures" => Architectures,
+        "vocab_size" => VocabSize,
+        "hidden_size" => HiddenSize,
+        "intermediate_size" => IntermediateSize,
+        "moe_intermediate_size" => MoeIntermediateSize,
+        "shared_expert_intermediate_size" => SharedExpertIntermediateSize,
+        "num_hidden_layers" => NumHiddenLayers,
+        "num_attention_heads" => NumAttentionHeads,
+        "num_key_value_heads" => NumKeyValueHeads,
+        "head_dim" => HeadDim,
+        "rope_theta" => RopeTheta,
+        "rms_norm_eps" => RmsNormEps,
+        "max_position_embeddings" => MaxPositionEmbeddings,
+        "tie_word_embeddings" => TieWordEmbeddings,
+        "num_local_experts" or "num_experts" => NumExperts,
+        "num_experts_per_tok" => NumExpertsPerTok,
+        "norm_topk_prob" => NormTopkProb,
+        "decoder_sparse_step" => DecoderSparseStep,
+        "mlp_only_layers" => MlpOnlyLayers,
+        "router_aux_loss_coef" => RouterAuxLossCoef,
+        "output_router_logits" => OutputRouterLogits,
+        "attention_bias" => AttentionBias,
+        "clip_qkv" => ClipQkv,
+        "embedding_multiplier" => EmbeddingMultiplier,
+        "logits_scaling" => LogitsScaling,
+        "residual_multiplier" => ResidualMultiplier,
+        "attention_multiplier" => AttentionMultiplier,
+        "initializer_range" => InitializerRange,
+        "hidden_act" => HiddenAct,
+        "bos_token_id" => BosTokenId,
+        "eos_token_id" => EosTokenId.Count == 0 ? null : EosTokenId.Count == 1 && !EosIsList ? EosTokenId[0] : EosTokenId,
+        "torch_dtype" => TorchDtype,
+        _ => null,
+    };
 
     // Whether eos_token_id was a list in the source (Llama 3 style), so one id is written back as a list.
     internal bool EosIsList { get; init; }
@@ -159,7 +159,7 @@ public sealed partial record ModelConfig
             case null: w.WriteNullValue(); break;
             case string s: w.WriteStringValue(s); break;
             case int i: w.WriteNumberValue(i); break;
-            case double d: w.WriteNumberValue(d); break;
+            case double d: w.WriteRawValue(PythonFloat(d)); break;
             case bool b: w.WriteBooleanValue(b); break;
             case JsonElement e: e.WriteTo(w); break;
             case IReadOnlyList<int> ints:
@@ -207,6 +207,24 @@ public sealed partial record ModelConfig
             write();
         }
         w.WriteEndObject();
+    }
+
+    // Floats as Python's json writes them ("1000000.0", "1e-05"), so that a config written here
+    // diffs cleanly against one written by transformers and reads back as a float there.
+    static string PythonFloat(double d)
+    {
+        if (!double.IsFinite(d)) throw new InvalidOperationException($"cannot write {d} to JSON");
+        string s = d.ToString("R", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
+        int e = s.IndexOf('e', StringComparison.Ordinal);
+        if (e >= 0)
+        {
+            // Python pads the exponent to two digits: 1e-05, 1e+20.
+            string mantissa = s[..e], exp = s[(e + 1)..];
+            char sign = exp[0] is '-' or '+' ? exp[0] : '+';
+            string digits = exp.TrimStart('-', '+');
+            return $"{mantissa}e{sign}{digits.PadLeft(2, '0')}";
+        }
+        return s.Contains('.', StringComparison.Ordinal) ? s : s + ".0";
     }
 
     internal static string QkNormName(QkNormKind kind) => kind switch

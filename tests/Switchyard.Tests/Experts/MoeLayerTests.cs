@@ -26,7 +26,7 @@ public class MoeLayerTests
         };
         MoeLayer layer = MoeLayer.Create(options, new Rng(seed));
         // Spread the router so that tokens prefer different experts.
-        new Rng(seed + 100).FillNormal(((LinearScorer)layer.Router.Scorer).Weight.Span, routerStd);
+        new Rng(seed + 100).FillNormal(((LinearScorer)layer.Router.Scorer).Weight.Value.Span, routerStd);
         return layer;
     }
 
@@ -107,7 +107,7 @@ public class MoeLayerTests
         var experts = (SwiGluExperts)layer.Experts;
         var shared = layer.SharedExpert!;
         Check(reference.X, xv.Grad, "dx");
-        Check(reference.Gate, ((LinearScorer)layer.Router.Scorer).WeightGrad, "router weight");
+        Check(reference.Gate, ((LinearScorer)layer.Router.Scorer).Weight.Grad, "router weight");
         Check(reference.GateUp, experts.GateUpGrad, "expert gate/up");
         Check(reference.Down, experts.DownGrad, "expert down");
         Check(reference.SharedGateProj, ((Linear)shared.GateProj).Weight.Grad, "shared gate_proj");
@@ -195,6 +195,16 @@ public class MoeLayerTests
     }
 
     [Fact]
+    public void Parameters_SigmoidBiasRouter_GateHoldsSelectionBias()
+    {
+        var layer = MoeLayer.Create(new MoeLayerOptions { ModelDim = 4, Experts = 4, ExpertWidth = 3, Router = "sigmoid-bias" }, new Rng(1));
+        var named = layer.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter);
+        Assert.Equal(new Shape(4), named["gate.e_score_correction_bias"].Shape);
+        Assert.False(named["gate.e_score_correction_bias"].Trainable);
+        Assert.Equal("gate.weight", layer.NamedParameters()[0].Name);
+    }
+
+    [Fact]
     public void GateParameter_AliasesRouterWeightAndGradient()
     {
         MoeLayer layer = Build(d: 4, e: 2, f: 3, k: 1, normalize: false);
@@ -202,8 +212,8 @@ public class MoeLayerTests
         var gate = layer.NamedParameters().Single(p => p.Name == "gate.weight").Parameter;
         gate.Value[5] = 42f;
         gate.Grad[3] = 7f;
-        Assert.Equal(42f, scorer.Weight[5]);
-        Assert.Equal(7f, scorer.WeightGrad[3]);
+        Assert.Equal(42f, scorer.Weight.Value[5]);
+        Assert.Equal(7f, scorer.Weight.Grad[3]);
     }
 
     [Fact]
@@ -292,7 +302,7 @@ public class MoeLayerTests
             tape.Backward(tape.Sum(tape.Mul(y, y)));
             var experts = (SwiGluExperts)layer.Experts;
             return (y.Value.ToArray(), xv.Grad.ToArray(), experts.GateUpGrad.ToArray(), experts.DownGrad.ToArray(),
-                ((LinearScorer)layer.Router.Scorer).WeightGrad.ToArray());
+                ((LinearScorer)layer.Router.Scorer).Weight.Grad.ToArray());
         }
 
         MoeLayer a = Build(d: 64, e: 8, f: 128, k: 2, normalize: true, sharedF: 32, sharedGate: true, initStd: 0.1f);
@@ -308,6 +318,64 @@ public class MoeLayerTests
             Assert.Equal(first.Dd, run.Dd);
             Assert.Equal(first.Dg, run.Dg);
         }
+    }
+
+    [Fact]
+    public void Forward_ExpertChoice_TokensWithAnyNumberOfExpertsMatchReference()
+    {
+        // Given expert choice (experts pick tokens; weights = probabilities): some tokens get 0 experts, some several
+        var layer = MoeLayer.Create(new MoeLayerOptions
+        {
+            ModelDim = 8, Experts = 4, ExpertWidth = 6, Router = "expert-choice",
+            RouterOptions = new ExpertChoiceRouterOptions { CapacityFactor = 1f }, InitStd = 0.5f,
+        }, new Rng(1));
+        new Rng(101).FillNormal(((LinearScorer)layer.Router.Scorer).Weight.Value.Span, 1f);
+        Tensor x = Input(24, 8, 13);
+
+        // When
+        Tensor y = Run(layer, x);
+
+        // Then
+        var reference = MoeReference.From(layer, x, normalize: false);
+        Assert.Contains(reference.Kept, kept => kept.Length == 0);
+        Assert.Contains(reference.Kept, kept => kept.Length > 1);
+        AssertClose(reference.Forward(), y.Span, 2e-5);
+    }
+
+    [Fact]
+    public void Forward_HashRouter_ConstantGatesStillTrainExperts()
+    {
+        var layer = MoeLayer.Create(new MoeLayerOptions { ModelDim = 6, Experts = 3, ExpertWidth = 4, Router = "hash" }, new Rng(1));
+        var tape = new Tape();
+        int[] ids = [5, 9, 5, 2, 7];
+        Var y = layer.Forward(tape, tape.Constant(Input(5, 6, 14)), new RoutingContext(new Rng(1)) { TokenIds = ids });
+        Assert.All(layer.Plan.Weight.ToArray(), w => Assert.Equal(1f, w));
+        layer.ZeroGrad();
+        tape.Backward(tape.Sum(tape.Mul(y, y)));
+        Assert.Contains(((SwiGluExperts)layer.Experts).DownGrad.ToArray(), g => g != 0f);
+    }
+
+    [Fact]
+    public void Forward_RecordingOff_SameValuesNoNodes()
+    {
+        MoeLayer layer = Build(d: 8, e: 4, f: 6, k: 2, normalize: true, sharedF: 4, sharedGate: true);
+        Tensor x = Input(9, 8, 15);
+        Tensor recorded = Run(layer, x);
+        var tape = new Tape();
+        Var y;
+        using (tape.NoGrad()) y = layer.Forward(tape, tape.Constant(x), new RoutingContext(new Rng(9)));
+        Assert.Equal(0, tape.NodeCount);
+        Assert.False(y.RequiresGrad);
+        Assert.Equal(recorded.ToArray(), y.Value.ToArray());
+    }
+
+    [Fact]
+    public void Forward_NoTokens_EmptyOutput()
+    {
+        MoeLayer layer = Build(d: 4, e: 2, f: 3, k: 1, normalize: false);
+        var tape = new Tape();
+        Var y = layer.Forward(tape, tape.Constant(new Tensor(new Shape(0, 4))), new RoutingContext(new Rng(1)));
+        Assert.Equal(new Shape(0, 4), y.Shape);
     }
 
     [Fact]

@@ -30,7 +30,7 @@ internal sealed class MoeReference
         {
             Tokens = x.Shape[0], D = experts.ModelDim, E = experts.Experts, F = experts.Width, Normalize = normalize,
             X = Rand.ToDouble(x.Span),
-            Gate = Rand.ToDouble(((LinearScorer)layer.Router.Scorer).Weight.Span),
+            Gate = Rand.ToDouble(((LinearScorer)layer.Router.Scorer).Weight.Value.Span),
             GateUp = Rand.ToDouble(experts.GateUp.Span),
             Down = Rand.ToDouble(experts.Down.Span),
         };

@@ -234,7 +234,8 @@ public sealed class DecoderModelTests
 
         // When the loss is computed
         var tape = new Tape(1 << 14);
-        float total = model.Loss(tape, Ids, Targets, Batch, Seq).Value[0];
+        Var loss = model.Loss(tape, Ids, Targets, Batch, Seq);
+        float total = loss.Value[0];
 
         // Then it is the cross-entropy plus 0.5 × the reported loss
         Assert.Equal(1, model.AuxiliaryLosses.Count);
@@ -248,6 +249,9 @@ public sealed class DecoderModelTests
         // and the sink heard from both layers
         Assert.Equal([(0, 6), (1, 6)], sink.Calls.Select(c => (c.Layer, c.Rows)));
         Assert.Same(block, sink.Calls[0].Block);
+        // and the router, which feeds only the auxiliary loss, gets its gradient through the total
+        tape.Backward(loss);
+        Assert.Contains(block.Gate.Weight.Grad.ToArray(), g => g != 0f);
     }
 
     // "0 1 0 2 0 3 …": the token after a 0 depends on the one before it, so the model must attend.
@@ -328,5 +332,49 @@ public sealed class DecoderModelTests
 
         // Then it computes the same logits bit for bit
         Assert.Equal(expected, copy.Forward(new Tape(1 << 16), t.Ids, TrainBatch, TrainSeq).Value.ToArray());
+    }
+
+    [Fact]
+    public void FromPretrained_SavedFolder_ReproducesConfigAndLogits()
+    {
+        // Given a model saved as a transformers checkpoint folder
+        var model = new DecoderModel(TinyConfigs.Create("granite") with { EmbeddingMultiplier = 2, TieWordEmbeddings = true }, new Rng(5));
+        using var dir = new TempDirectory();
+        model.SavePretrained(dir.Path);
+
+        // When it is read back
+        var copy = DecoderModel.FromPretrained(dir.Path);
+
+        // Then config and logits are identical
+        Assert.Equal(model.Config, copy.Config);
+        var tape = new Tape(1 << 14);
+        float[] expected = model.Forward(tape, Ids, Batch, Seq).Value.ToArray();
+        tape.Reset();
+        Assert.Equal(expected, copy.Forward(tape, Ids, Batch, Seq).Value.ToArray());
+    }
+
+    [Fact]
+    public void LoadCheckpoint_TiedModelWithStoredLmHead_IgnoresIt()
+    {
+        // Some tied checkpoints store lm_head.weight anyway; transformers ignores it.
+        var model = new DecoderModel(TinyConfigs.Create("qwen3") with { TieWordEmbeddings = true }, new Rng(5));
+        using var dir = new TempDirectory();
+        var untied = new DecoderModel(TinyConfigs.Create("qwen3"), new Rng(6));
+        untied.Save(dir.File(DecoderModel.WeightsFileName));
+        var result = model.LoadCheckpoint(dir.Path);
+        Assert.Empty(result.Unexpected);
+        Assert.Equal(untied.Model.EmbedTokens.Weight.Value.ToArray(), model.LmHead.Weight.Value.ToArray());
+    }
+
+    [Fact]
+    public void LoadCheckpoint_WrongShapes_ThrowsNamingTensorAndLeavesModelUnchanged()
+    {
+        var model = new DecoderModel(TinyConfigs.Create("llama"), new Rng(5));
+        float[] before = model.Model.EmbedTokens.Weight.Value.ToArray();
+        using var dir = new TempDirectory();
+        new DecoderModel(TinyConfigs.Create("llama") with { IntermediateSize = 16 }, new Rng(6)).Save(dir.File(DecoderModel.WeightsFileName));
+        var e = Assert.Throws<CheckpointMismatchException>(() => model.LoadCheckpoint(dir.Path));
+        Assert.Contains("model.layers.0.mlp.gate_proj.weight", e.Message);
+        Assert.Equal(before, model.Model.EmbedTokens.Weight.Value.ToArray());
     }
 }

@@ -80,6 +80,10 @@ public sealed class ModelConfigTests
         Assert.Equal("model.layers.3.block_sparse_moe.experts.5.w1.weight", c.MoeNames.ExpertWeight(3, 5, c.MoeNames.GateProj));
         Assert.Equal("model.layers.0.block_sparse_moe.gate.weight", c.MoeNames.RouterWeight(0));
         Assert.True(c.UnknownFields.ContainsKey("transformers_version"));
+        // Floats are written as Python's json writes them, so files diff cleanly against transformers'.
+        string json = c.ToJson();
+        Assert.Contains("\"rope_theta\": 1000000.0,", json);
+        Assert.Contains("\"rms_norm_eps\": 1e-05,", json);
     }
 
     [Fact]

@@ -6,28 +6,15 @@ namespace Switchyard.Tensors.Kernels;
 public static partial class CausalAttention
 {
     /// <summary>Pass 1: one work item = (batch, query head, query tile); owns those dq rows.</summary>
-    sealed unsafe class QueryGradJob : BalancedJob
+    sealed unsafe class QueryGradJob : QueryTileJob
     {
-        float* _q, _k, _v, _o, _lse, _dO, _dq;
-        AttentionShape _shape;
-        float _scale;
-        SimdWidth _width;
-        int _queryTile, _keyTile, _queryTiles;
+        float* _dO, _dq;
 
         public void Set(float* q, float* k, float* v, float* o, float* lse, float* dO, float* dq,
             AttentionShape shape, float scale, SimdWidth width, int queryTile, int keyTile)
         {
-            _q = q; _k = k; _v = v; _o = o; _lse = lse; _dO = dO; _dq = dq;
-            _shape = shape; _scale = scale; _width = width;
-            _queryTile = queryTile; _keyTile = keyTile;
-            _queryTiles = (shape.Seq + queryTile - 1) / queryTile;
-            Prepare(shape.Batch * shape.QHeads * _queryTiles);
-        }
-
-        protected override long Cost(int item)
-        {
-            int i0 = item % _queryTiles * _queryTile;
-            return QueryTilePairs(i0, Math.Min(_queryTile, _shape.Seq - i0));
+            _dO = dO; _dq = dq;
+            SetQueryTiles(q, k, v, o, lse, shape, scale, width, queryTile, keyTile);
         }
 
         protected override void RunItem(int item)

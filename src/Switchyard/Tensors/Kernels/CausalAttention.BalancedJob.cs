@@ -44,6 +44,35 @@ public static partial class CausalAttention
         }
     }
 
+    /// <summary>
+    /// The forward pass and the dq pass share their items, (batch, query head, query tile), and
+    /// so their inputs, sizes and cost: the causal pairs the query tile visits.
+    /// </summary>
+    abstract unsafe class QueryTileJob : BalancedJob
+    {
+        protected float* _q, _k, _v, _o, _lse;
+        protected AttentionShape _shape;
+        protected float _scale;
+        protected SimdWidth _width;
+        protected int _queryTile, _keyTile, _queryTiles;
+
+        protected void SetQueryTiles(float* q, float* k, float* v, float* o, float* lse, AttentionShape shape, float scale,
+            SimdWidth width, int queryTile, int keyTile)
+        {
+            _q = q; _k = k; _v = v; _o = o; _lse = lse;
+            _shape = shape; _scale = scale; _width = width;
+            _queryTile = queryTile; _keyTile = keyTile;
+            _queryTiles = (shape.Seq + queryTile - 1) / queryTile;
+            Prepare(shape.Batch * shape.QHeads * _queryTiles);
+        }
+
+        protected override long Cost(int item)
+        {
+            int i0 = item % _queryTiles * _queryTile;
+            return QueryTilePairs(i0, Math.Min(_queryTile, _shape.Seq - i0));
+        }
+    }
+
     /// <summary>(query, key) pairs that rows [i0, i0 + rows) visit causally.</summary>
     static long QueryTilePairs(int i0, int rows) => (long)rows * i0 + (long)rows * (rows + 1) / 2;
 

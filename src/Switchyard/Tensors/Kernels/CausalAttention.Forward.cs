@@ -15,29 +15,11 @@ public static partial class CausalAttention
     }
 
     /// <summary>One work item = (batch, query head, query tile): online softmax over key tiles.</summary>
-    sealed unsafe class ForwardJob : BalancedJob
+    sealed unsafe class ForwardJob : QueryTileJob
     {
-        float* _q, _k, _v, _o, _lse;
-        AttentionShape _shape;
-        float _scale;
-        SimdWidth _width;
-        int _queryTile, _keyTile, _queryTiles;
-
         public void Set(float* q, float* k, float* v, float* o, float* lse, AttentionShape shape, float scale,
-            SimdWidth width, int queryTile, int keyTile)
-        {
-            _q = q; _k = k; _v = v; _o = o; _lse = lse;
-            _shape = shape; _scale = scale; _width = width;
-            _queryTile = queryTile; _keyTile = keyTile;
-            _queryTiles = (shape.Seq + queryTile - 1) / queryTile;
-            Prepare(shape.Batch * shape.QHeads * _queryTiles);
-        }
-
-        protected override long Cost(int item)
-        {
-            int i0 = item % _queryTiles * _queryTile;
-            return QueryTilePairs(i0, Math.Min(_queryTile, _shape.Seq - i0));
-        }
+            SimdWidth width, int queryTile, int keyTile) =>
+            SetQueryTiles(q, k, v, o, lse, shape, scale, width, queryTile, keyTile);
 
         protected override void RunItem(int item)
         {

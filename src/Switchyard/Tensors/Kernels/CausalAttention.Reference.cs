@@ -13,11 +13,7 @@ public static partial class CausalAttention
         where T : IFloatingPointIeee754<T>
     {
         var s = new AttentionShape(batch, seq, qHeads, kvHeads, headDim);
-        s.CheckQueries(q.Length, nameof(q));
-        s.CheckKeys(k.Length, nameof(k));
-        s.CheckKeys(v.Length, nameof(v));
-        s.CheckQueries(o.Length, nameof(o));
-        s.CheckRows(logSumExp.Length, nameof(logSumExp));
+        s.CheckForward(q.Length, k.Length, v.Length, o.Length, logSumExp.Length);
         var p = new T[seq];
         for (int b = 0; b < batch; b++)
         for (int h = 0; h < qHeads; h++)
@@ -57,15 +53,7 @@ public static partial class CausalAttention
         where T : IFloatingPointIeee754<T>
     {
         var s = new AttentionShape(batch, seq, qHeads, kvHeads, headDim);
-        s.CheckQueries(q.Length, nameof(q));
-        s.CheckKeys(k.Length, nameof(k));
-        s.CheckKeys(v.Length, nameof(v));
-        s.CheckQueries(o.Length, nameof(o));
-        s.CheckRows(logSumExp.Length, nameof(logSumExp));
-        s.CheckQueries(dO.Length, nameof(dO));
-        s.CheckQueries(dq.Length, nameof(dq));
-        s.CheckKeys(dk.Length, nameof(dk));
-        s.CheckKeys(dv.Length, nameof(dv));
+        s.CheckBackward(q.Length, k.Length, v.Length, o.Length, logSumExp.Length, dO.Length, dq.Length, dk.Length, dv.Length);
         for (int b = 0; b < batch; b++)
         for (int h = 0; h < qHeads; h++)
         {

@@ -13,11 +13,11 @@ public static partial class CausalAttention
         /// <exception cref="ArgumentException">A size is out of range or qHeads is not a multiple of kvHeads.</exception>
         public AttentionShape(int batch, int seq, int qHeads, int kvHeads, int headDim)
         {
-            if (batch < 0) throw new ArgumentOutOfRangeException(nameof(batch), batch, "batch must not be negative");
-            if (seq < 0) throw new ArgumentOutOfRangeException(nameof(seq), seq, "seq must not be negative");
-            if (qHeads < 1) throw new ArgumentOutOfRangeException(nameof(qHeads), qHeads, "qHeads must be at least 1");
-            if (kvHeads < 1) throw new ArgumentOutOfRangeException(nameof(kvHeads), kvHeads, "kvHeads must be at least 1");
-            if (headDim < 1) throw new ArgumentOutOfRangeException(nameof(headDim), headDim, "headDim must be at least 1");
+            ThrowHelper.CheckNonNegative(batch);
+            ThrowHelper.CheckNonNegative(seq);
+            ThrowHelper.CheckAtLeast(qHeads, 1);
+            ThrowHelper.CheckAtLeast(kvHeads, 1);
+            ThrowHelper.CheckAtLeast(headDim, 1);
             if (qHeads % kvHeads != 0)
                 throw new ArgumentException(
                     $"qHeads ({qHeads}) must be a multiple of kvHeads ({kvHeads}) for grouped-query attention.", nameof(qHeads));
@@ -33,6 +33,26 @@ public static partial class CausalAttention
 
         /// <summary>Elements of logSumExp: batch·qHeads·seq.</summary>
         public long RowCount => (long)Batch * QHeads * Seq;
+
+        /// <summary>Checks the forward pass's spans; messages name the span and the formula.</summary>
+        public void CheckForward(int q, int k, int v, int o, int logSumExp)
+        {
+            CheckQueries(q, nameof(q));
+            CheckKeys(k, nameof(k));
+            CheckKeys(v, nameof(v));
+            CheckQueries(o, nameof(o));
+            CheckRows(logSumExp, nameof(logSumExp));
+        }
+
+        /// <summary>Checks the backward pass's spans (the forward ones, then the gradients).</summary>
+        public void CheckBackward(int q, int k, int v, int o, int logSumExp, int dO, int dq, int dk, int dv)
+        {
+            CheckForward(q, k, v, o, logSumExp);
+            CheckQueries(dO, nameof(dO));
+            CheckQueries(dq, nameof(dq));
+            CheckKeys(dk, nameof(dk));
+            CheckKeys(dv, nameof(dv));
+        }
 
         public void CheckQueries(int length, string name)
         {
@@ -51,8 +71,7 @@ public static partial class CausalAttention
 
         // The message is built only on failure: validation must not allocate on the hot path.
         static void ThrowLength(string name, int length, long expected, string formula, params ReadOnlySpan<int> sizes) =>
-            throw new ArgumentException(
-                $"{name} has length {length}; expected {expected} ({formula} = {string.Join("·", sizes.ToArray())}).", name);
+            ThrowHelper.LengthMismatch(name, length, expected, $"{formula} = {string.Join("·", sizes.ToArray())}");
 
         /// <summary>Offset of q/o row (b, token i, query head h).</summary>
         public long QueryOffset(int b, int i, int h) => (((long)b * Seq + i) * QHeads + h) * HeadDim;

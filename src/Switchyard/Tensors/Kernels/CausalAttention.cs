@@ -77,11 +77,7 @@ public static partial class CausalAttention
         SimdWidth width, int threads, int queryTile = DefaultQueryTile, int keyTile = DefaultKeyTile)
     {
         var shape = new AttentionShape(batch, seq, qHeads, kvHeads, headDim);
-        shape.CheckQueries(q.Length, nameof(q));
-        shape.CheckKeys(k.Length, nameof(k));
-        shape.CheckKeys(v.Length, nameof(v));
-        shape.CheckQueries(o.Length, nameof(o));
-        shape.CheckRows(logSumExp.Length, nameof(logSumExp));
+        shape.CheckForward(q.Length, k.Length, v.Length, o.Length, logSumExp.Length);
         CheckRun(threads, queryTile, keyTile);
         if (batch == 0 || seq == 0) return;
 
@@ -101,15 +97,7 @@ public static partial class CausalAttention
         SimdWidth width, int threads, int queryTile = DefaultQueryTile, int keyTile = DefaultKeyTile)
     {
         var shape = new AttentionShape(batch, seq, qHeads, kvHeads, headDim);
-        shape.CheckQueries(q.Length, nameof(q));
-        shape.CheckKeys(k.Length, nameof(k));
-        shape.CheckKeys(v.Length, nameof(v));
-        shape.CheckQueries(o.Length, nameof(o));
-        shape.CheckRows(logSumExp.Length, nameof(logSumExp));
-        shape.CheckQueries(dO.Length, nameof(dO));
-        shape.CheckQueries(dq.Length, nameof(dq));
-        shape.CheckKeys(dk.Length, nameof(dk));
-        shape.CheckKeys(dv.Length, nameof(dv));
+        shape.CheckBackward(q.Length, k.Length, v.Length, o.Length, logSumExp.Length, dO.Length, dq.Length, dk.Length, dv.Length);
         CheckRun(threads, queryTile, keyTile);
         if (batch == 0 || seq == 0) return;
 
@@ -138,8 +126,8 @@ public static partial class CausalAttention
 
     static void CheckRun(int threads, int queryTile, int keyTile)
     {
-        if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "thread count must be at least 1");
-        if (queryTile < 1) throw new ArgumentOutOfRangeException(nameof(queryTile), queryTile, "tile size must be at least 1");
-        if (keyTile < 1) throw new ArgumentOutOfRangeException(nameof(keyTile), keyTile, "tile size must be at least 1");
+        ThrowHelper.CheckAtLeast(threads, 1);
+        ThrowHelper.CheckAtLeast(queryTile, 1);
+        ThrowHelper.CheckAtLeast(keyTile, 1);
     }
 }

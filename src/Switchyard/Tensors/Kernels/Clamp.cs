@@ -14,7 +14,7 @@ public static class Clamp
 
     internal static void Forward(ReadOnlySpan<float> x, Span<float> y, float min, float max, SimdWidth width)
     {
-        ElementwiseLoop.CheckLength(x.Length, y.Length, nameof(y));
+        ThrowHelper.CheckLength(nameof(y), y.Length, x.Length);
         CheckRange(min, max);
         int n = x.Length, i = 0;
         ref float xs = ref MemoryMarshal.GetReference(x);
@@ -41,8 +41,8 @@ public static class Clamp
 
     internal static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, float min, float max, SimdWidth width)
     {
-        ElementwiseLoop.CheckLength(x.Length, dy.Length, nameof(dy));
-        ElementwiseLoop.CheckLength(x.Length, dx.Length, nameof(dx));
+        ThrowHelper.CheckLength(nameof(dy), dy.Length, x.Length);
+        ThrowHelper.CheckLength(nameof(dx), dx.Length, x.Length);
         CheckRange(min, max);
         int n = x.Length, i = 0;
         ref float xs = ref MemoryMarshal.GetReference(x);

@@ -14,8 +14,8 @@ public static class ColumnSlice
     public static void Extract(ReadOnlySpan<float> src, Span<float> dst, int rows, int srcCols, int offset, int width, bool accumulate = false)
     {
         CheckBlock(srcCols, offset, width);
-        ElementwiseLoop.CheckLength(rows * srcCols, src.Length, nameof(src));
-        ElementwiseLoop.CheckLength(rows * width, dst.Length, nameof(dst));
+        ThrowHelper.CheckLength(nameof(src), src.Length, rows * srcCols);
+        ThrowHelper.CheckLength(nameof(dst), dst.Length, rows * width);
         for (int r = 0; r < rows; r++)
         {
             ReadOnlySpan<float> from = src.Slice(r * srcCols + offset, width);
@@ -33,8 +33,8 @@ public static class ColumnSlice
     public static void Insert(ReadOnlySpan<float> src, Span<float> dst, int rows, int dstCols, int offset, int width, bool accumulate = false)
     {
         CheckBlock(dstCols, offset, width);
-        ElementwiseLoop.CheckLength(rows * width, src.Length, nameof(src));
-        ElementwiseLoop.CheckLength(rows * dstCols, dst.Length, nameof(dst));
+        ThrowHelper.CheckLength(nameof(src), src.Length, rows * width);
+        ThrowHelper.CheckLength(nameof(dst), dst.Length, rows * dstCols);
         for (int r = 0; r < rows; r++)
         {
             ReadOnlySpan<float> from = src.Slice(r * width, width);

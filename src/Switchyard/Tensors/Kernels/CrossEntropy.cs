@@ -65,10 +65,10 @@ public static class CrossEntropy
     internal static unsafe float Forward(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, Span<float> probs, int rows, int cols, int ignoreIndex,
         SimdWidth width, int threads)
     {
-        int size = RowArgs.Size(rows, cols);
-        RowArgs.Length(nameof(logits), logits.Length, "rows", rows, "cols", cols);
-        RowArgs.Length(nameof(targets), targets.Length, "rows", rows);
-        RowArgs.Length(nameof(probs), probs.Length, "rows", rows, "cols", cols);
+        int size = ThrowHelper.CheckMatrixSize(rows, cols);
+        ThrowHelper.CheckLength(nameof(logits), logits.Length, "rows", rows, "cols", cols);
+        ThrowHelper.CheckLength(nameof(targets), targets.Length, "rows", rows);
+        ThrowHelper.CheckLength(nameof(probs), probs.Length, "rows", rows, "cols", cols);
         int count = CheckTargets(targets, cols, ignoreIndex);
         int blocks = (rows + BlockRows - 1) / BlockRows;
         var job = RowJob.Get();
@@ -90,10 +90,10 @@ public static class CrossEntropy
     internal static unsafe void Backward(ReadOnlySpan<float> probs, ReadOnlySpan<int> targets, float dLoss, Span<float> dLogits, int rows, int cols, int ignoreIndex,
         SimdWidth width, int threads)
     {
-        int size = RowArgs.Size(rows, cols);
-        RowArgs.Length(nameof(probs), probs.Length, "rows", rows, "cols", cols);
-        RowArgs.Length(nameof(targets), targets.Length, "rows", rows);
-        RowArgs.Length(nameof(dLogits), dLogits.Length, "rows", rows, "cols", cols);
+        int size = ThrowHelper.CheckMatrixSize(rows, cols);
+        ThrowHelper.CheckLength(nameof(probs), probs.Length, "rows", rows, "cols", cols);
+        ThrowHelper.CheckLength(nameof(targets), targets.Length, "rows", rows);
+        ThrowHelper.CheckLength(nameof(dLogits), dLogits.Length, "rows", rows, "cols", cols);
         int count = CheckTargets(targets, cols, ignoreIndex);
         if (count == 0) return;
         fixed (float* pp = probs, pd = dLogits)
@@ -111,10 +111,10 @@ public static class CrossEntropy
     internal static unsafe void PerRow(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, Span<float> loss, int rows, int cols, int ignoreIndex,
         SimdWidth width, int threads)
     {
-        int size = RowArgs.Size(rows, cols);
-        RowArgs.Length(nameof(logits), logits.Length, "rows", rows, "cols", cols);
-        RowArgs.Length(nameof(targets), targets.Length, "rows", rows);
-        RowArgs.Length(nameof(loss), loss.Length, "rows", rows);
+        int size = ThrowHelper.CheckMatrixSize(rows, cols);
+        ThrowHelper.CheckLength(nameof(logits), logits.Length, "rows", rows, "cols", cols);
+        ThrowHelper.CheckLength(nameof(targets), targets.Length, "rows", rows);
+        ThrowHelper.CheckLength(nameof(loss), loss.Length, "rows", rows);
         CheckTargets(targets, cols, ignoreIndex);
         fixed (float* px = logits, pl = loss)
         fixed (int* pt = targets)
@@ -175,8 +175,8 @@ public static class CrossEntropy
                 continue;
             }
             var x = new ReadOnlySpan<float>(job.A + (long)r * cols, cols);
-            float max = RowSimd.Max(x, job.Width);
-            float expSum = float.IsNegativeInfinity(max) ? 0f : RowSimd.ExpShiftSum(x, max, job.Width);
+            float max = VectorMath.Max(x, job.Width);
+            float expSum = float.IsNegativeInfinity(max) ? 0f : VectorMath.ExpShiftSum(x, max, job.Width);
             job.B[r] = RowLoss(x[t], max, expSum);
         }
     }
@@ -195,7 +195,7 @@ public static class CrossEntropy
             if (t == ignore) continue;
             long o = (long)r * cols;
             var dx = new Span<float>(job.B + o, cols);
-            RowSimd.AddScaled(new ReadOnlySpan<float>(job.A + o, cols), g, dx, job.Width);
+            VectorMath.AddScaled(new ReadOnlySpan<float>(job.A + o, cols), g, dx, job.Width);
             dx[t] -= g;
         }
     }

@@ -70,16 +70,16 @@ public static class Elementwise
 
     internal static void AddRowBroadcast(ReadOnlySpan<float> x, ReadOnlySpan<float> bias, Span<float> y, int rows, int cols, SimdWidth width)
     {
-        ElementwiseLoop.CheckLength(rows * cols, x.Length, nameof(x));
-        ElementwiseLoop.CheckLength(cols, bias.Length, nameof(bias));
-        ElementwiseLoop.CheckLength(rows * cols, y.Length, nameof(y));
+        ThrowHelper.CheckLength(nameof(x), x.Length, rows * cols);
+        ThrowHelper.CheckLength(nameof(bias), bias.Length, cols);
+        ThrowHelper.CheckLength(nameof(y), y.Length, rows * cols);
         for (int r = 0; r < rows; r++)
             ElementwiseLoop.Binary<AddOperator>(x.Slice(r * cols, cols), bias, y.Slice(r * cols, cols), width, accumulate: false);
     }
 
     static void ScaleCore(ReadOnlySpan<float> x, float s, Span<float> y, SimdWidth width, bool accumulate)
     {
-        ElementwiseLoop.CheckLength(x.Length, y.Length, nameof(y));
+        ThrowHelper.CheckLength(nameof(y), y.Length, x.Length);
         int n = x.Length, i = 0;
         ref float xs = ref MemoryMarshal.GetReference(x);
         ref float ys = ref MemoryMarshal.GetReference(y);
@@ -112,8 +112,8 @@ public static class Elementwise
 
     static void Check(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
     {
-        ElementwiseLoop.CheckLength(a.Length, b.Length, nameof(b));
-        ElementwiseLoop.CheckLength(a.Length, y.Length, nameof(y));
+        ThrowHelper.CheckLength(nameof(b), b.Length, a.Length);
+        ThrowHelper.CheckLength(nameof(y), y.Length, a.Length);
     }
 
     /// <summary>The definition of multiply, generic so the gradient check runs in double.</summary>

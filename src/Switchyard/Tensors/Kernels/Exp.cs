@@ -12,7 +12,7 @@ public static class Exp
 
     internal static void Forward(ReadOnlySpan<float> x, Span<float> y, SimdWidth width)
     {
-        ElementwiseLoop.CheckLength(x.Length, y.Length, nameof(y));
+        ThrowHelper.CheckLength(nameof(y), y.Length, x.Length);
         ElementwiseLoop.Unary<ForwardOperator>(x, y, width, accumulate: false);
     }
 
@@ -22,8 +22,8 @@ public static class Exp
 
     internal static void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, SimdWidth width)
     {
-        ElementwiseLoop.CheckLength(y.Length, dy.Length, nameof(dy));
-        ElementwiseLoop.CheckLength(y.Length, dx.Length, nameof(dx));
+        ThrowHelper.CheckLength(nameof(dy), dy.Length, y.Length);
+        ThrowHelper.CheckLength(nameof(dx), dx.Length, y.Length);
         Elementwise.MultiplyAccumulate(y, dy, dx, width);
     }
 
@@ -42,7 +42,7 @@ public static class Exp
     readonly struct ForwardOperator : IUnaryOperator
     {
         public static float Invoke(float x) => MathF.Exp(x);
-        public static Vector256<float> Invoke(Vector256<float> x) => Vector256.Exp(x);
-        public static Vector512<float> Invoke(Vector512<float> x) => Vector512.Exp(x);
+        public static Vector256<float> Invoke(Vector256<float> x) => VectorMath.Exp(x);
+        public static Vector512<float> Invoke(Vector512<float> x) => VectorMath.Exp(x);
     }
 }

@@ -29,17 +29,17 @@ public static class Gelu
 
     internal static void Forward(ReadOnlySpan<float> x, Span<float> y, bool approximateTanh, SimdWidth width, int threads)
     {
-        KernelChecks.Length(nameof(y), y.Length, nameof(x), x.Length);
-        if (approximateTanh) ActivationLoop.Run<TanhForwardOp>(x, x, x, y, accumulate: false, width, threads);
-        else ActivationLoop.Run<ErfForwardOp>(x, x, x, y, accumulate: false, width, threads);
+        ThrowHelper.CheckSameLength(nameof(y), y.Length, nameof(x), x.Length);
+        if (approximateTanh) ElementwiseLoop.Unary<TanhForwardOp>(x, y, width, accumulate: false, threads);
+        else ElementwiseLoop.Unary<ErfForwardOp>(x, y, width, accumulate: false, threads);
     }
 
     internal static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, bool approximateTanh, SimdWidth width, int threads)
     {
-        KernelChecks.Length(nameof(dy), dy.Length, nameof(x), x.Length);
-        KernelChecks.Length(nameof(dx), dx.Length, nameof(x), x.Length);
-        if (approximateTanh) ActivationLoop.Run<TanhBackwardOp>(x, dy, x, dx, accumulate: true, width, threads);
-        else ActivationLoop.Run<ErfBackwardOp>(x, dy, x, dx, accumulate: true, width, threads);
+        ThrowHelper.CheckSameLength(nameof(dy), dy.Length, nameof(x), x.Length);
+        ThrowHelper.CheckSameLength(nameof(dx), dx.Length, nameof(x), x.Length);
+        if (approximateTanh) ElementwiseLoop.Binary<TanhBackwardOp>(x, dy, dx, width, accumulate: true, threads);
+        else ElementwiseLoop.Binary<ErfBackwardOp>(x, dy, dx, width, accumulate: true, threads);
     }
 
     /// <summary>The definition (PyTorch's formulas), generic so it runs in double as the test oracle.</summary>
@@ -118,21 +118,21 @@ public static class Gelu
     }
 
     /// <summary>x·Φ(x) from the normal tail q: Φ = 1 − q for x ≥ 0, q below.</summary>
-    internal readonly struct ErfForwardOp : IElementwiseOp
+    internal readonly struct ErfForwardOp : IUnaryOperator
     {
-        public static float Invoke(float a, float b, float c)
+        public static float Invoke(float a)
         {
             float q = VectorMath.NormalTail(a, out _);
             return a * (a >= 0f ? 1f - q : q);
         }
 
-        public static Vector256<float> Invoke(Vector256<float> a, Vector256<float> b, Vector256<float> c)
+        public static Vector256<float> Invoke(Vector256<float> a)
         {
             var q = VectorMath.NormalTail(a, out _);
             return a * Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(a, Vector256<float>.Zero), Vector256<float>.One - q, q);
         }
 
-        public static Vector512<float> Invoke(Vector512<float> a, Vector512<float> b, Vector512<float> c)
+        public static Vector512<float> Invoke(Vector512<float> a)
         {
             var q = VectorMath.NormalTail(a, out _);
             return a * Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(a, Vector512<float>.Zero), Vector512<float>.One - q, q);
@@ -140,22 +140,22 @@ public static class Gelu
     }
 
     /// <summary>b·(Φ(a) + a·φ(a)).</summary>
-    internal readonly struct ErfBackwardOp : IElementwiseOp
+    internal readonly struct ErfBackwardOp : IBinaryOperator
     {
-        public static float Invoke(float a, float b, float c)
+        public static float Invoke(float a, float b)
         {
             float q = VectorMath.NormalTail(a, out float density);
             return b * MathF.FusedMultiplyAdd(a, density, a >= 0f ? 1f - q : q);
         }
 
-        public static Vector256<float> Invoke(Vector256<float> a, Vector256<float> b, Vector256<float> c)
+        public static Vector256<float> Invoke(Vector256<float> a, Vector256<float> b)
         {
             var q = VectorMath.NormalTail(a, out var density);
             var cdf = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(a, Vector256<float>.Zero), Vector256<float>.One - q, q);
             return b * Vector256.FusedMultiplyAdd(a, density, cdf);
         }
 
-        public static Vector512<float> Invoke(Vector512<float> a, Vector512<float> b, Vector512<float> c)
+        public static Vector512<float> Invoke(Vector512<float> a, Vector512<float> b)
         {
             var q = VectorMath.NormalTail(a, out var density);
             var cdf = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(a, Vector512<float>.Zero), Vector512<float>.One - q, q);
@@ -164,26 +164,26 @@ public static class Gelu
     }
 
     /// <summary>a·σ(2u), 2u = a·(2√(2/π))·(1 + 0.044715·a²).</summary>
-    internal readonly struct TanhForwardOp : IElementwiseOp
+    internal readonly struct TanhForwardOp : IUnaryOperator
     {
-        public static float Invoke(float a, float b, float c) =>
+        public static float Invoke(float a) =>
             a * VectorMath.Sigmoid(a * MathF.FusedMultiplyAdd(TwoSqrt2OverPiCubic, a * a, TwoSqrt2OverPi), out _);
 
-        public static Vector256<float> Invoke(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
+        public static Vector256<float> Invoke(Vector256<float> a) =>
             a * VectorMath.Sigmoid(a * Vector256.FusedMultiplyAdd(Vector256.Create(TwoSqrt2OverPiCubic), a * a, Vector256.Create(TwoSqrt2OverPi)), out _);
 
-        public static Vector512<float> Invoke(Vector512<float> a, Vector512<float> b, Vector512<float> c) =>
+        public static Vector512<float> Invoke(Vector512<float> a) =>
             a * VectorMath.Sigmoid(a * Vector512.FusedMultiplyAdd(Vector512.Create(TwoSqrt2OverPiCubic), a * a, Vector512.Create(TwoSqrt2OverPi)), out _);
     }
 
     /// <summary>b·(σ(2u) + a·σ(1 − σ)·d(2u)/da).</summary>
-    internal readonly struct TanhBackwardOp : IElementwiseOp
+    internal readonly struct TanhBackwardOp : IBinaryOperator
     {
         // Beyond |x| = 1e4 the slope term is exactly 0 and σ exactly 0 or 1; clamping keeps x² and
         // d(2u)/dx finite there, where 0·∞ would give NaN for large finite inputs.
         const float SlopeClamp = 1e4f;
 
-        public static float Invoke(float a, float b, float c)
+        public static float Invoke(float a, float b)
         {
             a = MathF.Min(MathF.Max(a, -SlopeClamp), SlopeClamp);
             float a2 = a * a;
@@ -192,7 +192,7 @@ public static class Gelu
             return b * MathF.FusedMultiplyAdd(a * slope, du, s);
         }
 
-        public static Vector256<float> Invoke(Vector256<float> a, Vector256<float> b, Vector256<float> c)
+        public static Vector256<float> Invoke(Vector256<float> a, Vector256<float> b)
         {
             a = Vector256.Min(Vector256.Max(a, Vector256.Create(-SlopeClamp)), Vector256.Create(SlopeClamp));
             var a2 = a * a;
@@ -201,7 +201,7 @@ public static class Gelu
             return b * Vector256.FusedMultiplyAdd(a * slope, du, s);
         }
 
-        public static Vector512<float> Invoke(Vector512<float> a, Vector512<float> b, Vector512<float> c)
+        public static Vector512<float> Invoke(Vector512<float> a, Vector512<float> b)
         {
             a = Vector512.Min(Vector512.Max(a, Vector512.Create(-SlopeClamp)), Vector512.Create(SlopeClamp));
             var a2 = a * a;

@@ -31,11 +31,11 @@ public static class IndexSelect
 
     internal static unsafe void Forward(ReadOnlySpan<float> table, ReadOnlySpan<int> indices, Span<float> dst, int width, SimdWidth simd, int threads)
     {
-        RowArgs.Width(width);
+        ThrowHelper.CheckAtLeast(width, 1);
         int n = indices.Length;
         int tableRows = ScatterAdd.TableRows(nameof(table), table.Length, width);
-        RowArgs.Length(nameof(dst), dst.Length, "indices", n, "width", width);
-        RowArgs.Indices(nameof(indices), indices, tableRows);
+        ThrowHelper.CheckLength(nameof(dst), dst.Length, "indices", n, "width", width);
+        ThrowHelper.CheckIndices(nameof(indices), indices, tableRows);
         fixed (float* pt = table, pd = dst)
         fixed (int* pi = indices)
             ScatterAdd.Gather(pt, pi, null, pd, n, width, accumulate: false, simd, threads);
@@ -43,11 +43,11 @@ public static class IndexSelect
 
     internal static unsafe void Backward(ReadOnlySpan<float> dDst, ReadOnlySpan<int> indices, Span<float> dTable, int width, SimdWidth simd, int threads)
     {
-        RowArgs.Width(width);
+        ThrowHelper.CheckAtLeast(width, 1);
         int n = indices.Length;
-        RowArgs.Length(nameof(dDst), dDst.Length, "indices", n, "width", width);
+        ThrowHelper.CheckLength(nameof(dDst), dDst.Length, "indices", n, "width", width);
         int tableRows = ScatterAdd.TableRows(nameof(dTable), dTable.Length, width);
-        RowArgs.Indices(nameof(indices), indices, tableRows);
+        ThrowHelper.CheckIndices(nameof(indices), indices, tableRows);
         fixed (float* pd = dDst, pt = dTable)
         fixed (int* pi = indices)
             ScatterAdd.Scatter(pd, pi, null, pt, n, tableRows, width, simd, threads);

@@ -46,14 +46,15 @@ public static unsafe class LayerNorm
     internal static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y,
         Span<float> mean, Span<float> rstd, int rows, int cols, float eps, SimdWidth width, int threads)
     {
-        KernelChecks.Sizes(rows, cols);
-        KernelChecks.Epsilon(eps);
-        KernelChecks.Matrix(nameof(x), x.Length, rows, cols);
-        KernelChecks.Vector(nameof(weight), weight.Length, "column", cols);
-        if (!bias.IsEmpty) KernelChecks.Vector(nameof(bias), bias.Length, "column", cols);
-        KernelChecks.Matrix(nameof(y), y.Length, rows, cols);
-        KernelChecks.Vector(nameof(mean), mean.Length, "row", rows);
-        KernelChecks.Vector(nameof(rstd), rstd.Length, "row", rows);
+        ThrowHelper.CheckNonNegative(rows);
+        ThrowHelper.CheckAtLeast(cols, 1); // a norm over zero columns is undefined
+        ThrowHelper.CheckFiniteNonNegative(eps);
+        ThrowHelper.CheckLength(nameof(x), x.Length, "rows", rows, "cols", cols);
+        ThrowHelper.CheckOnePer(nameof(weight), weight.Length, "column", cols);
+        if (!bias.IsEmpty) ThrowHelper.CheckOnePer(nameof(bias), bias.Length, "column", cols);
+        ThrowHelper.CheckLength(nameof(y), y.Length, "rows", rows, "cols", cols);
+        ThrowHelper.CheckOnePer(nameof(mean), mean.Length, "row", rows);
+        ThrowHelper.CheckOnePer(nameof(rstd), rstd.Length, "row", rows);
         int parts = RowParts(rows, cols, threads);
         fixed (float* px = x, pw = weight, pb = bias, py = y, pm = mean, ps = rstd)
         {
@@ -73,15 +74,16 @@ public static unsafe class LayerNorm
     internal static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd,
         ReadOnlySpan<float> dy, Span<float> dx, Span<float> dWeight, Span<float> dBias, int rows, int cols, SimdWidth width, int threads)
     {
-        KernelChecks.Sizes(rows, cols);
-        KernelChecks.Matrix(nameof(x), x.Length, rows, cols);
-        KernelChecks.Vector(nameof(weight), weight.Length, "column", cols);
-        KernelChecks.Vector(nameof(mean), mean.Length, "row", rows);
-        KernelChecks.Vector(nameof(rstd), rstd.Length, "row", rows);
-        KernelChecks.Matrix(nameof(dy), dy.Length, rows, cols);
-        KernelChecks.Matrix(nameof(dx), dx.Length, rows, cols);
-        KernelChecks.Vector(nameof(dWeight), dWeight.Length, "column", cols);
-        if (!dBias.IsEmpty) KernelChecks.Vector(nameof(dBias), dBias.Length, "column", cols);
+        ThrowHelper.CheckNonNegative(rows);
+        ThrowHelper.CheckAtLeast(cols, 1); // a norm over zero columns is undefined
+        ThrowHelper.CheckLength(nameof(x), x.Length, "rows", rows, "cols", cols);
+        ThrowHelper.CheckOnePer(nameof(weight), weight.Length, "column", cols);
+        ThrowHelper.CheckOnePer(nameof(mean), mean.Length, "row", rows);
+        ThrowHelper.CheckOnePer(nameof(rstd), rstd.Length, "row", rows);
+        ThrowHelper.CheckLength(nameof(dy), dy.Length, "rows", rows, "cols", cols);
+        ThrowHelper.CheckLength(nameof(dx), dx.Length, "rows", rows, "cols", cols);
+        ThrowHelper.CheckOnePer(nameof(dWeight), dWeight.Length, "column", cols);
+        if (!dBias.IsEmpty) ThrowHelper.CheckOnePer(nameof(dBias), dBias.Length, "column", cols);
         int parts = RowParts(rows, cols, threads);
         fixed (float* px = x, pw = weight, pm = mean, ps = rstd, pdy = dy, pdx = dx, pdw = dWeight, pdb = dBias)
         {
@@ -146,7 +148,7 @@ public static unsafe class LayerNorm
 
     /// <summary>Parts for a row-parallel norm: one per thread once each gets enough work to pay for waking it.</summary>
     internal static int RowParts(int rows, int cols, int threads) =>
-        Math.Min(ActivationLoop.Parts((long)rows * cols, threads), Math.Max(rows, 1));
+        Math.Min(ElementwiseLoop.Parts((long)rows * cols, threads), Math.Max(rows, 1));
 
     /// <summary>First row of part <paramref name="part"/> (equal static split).</summary>
     internal static int RowStart(int rows, int part, int parts) => (int)((long)rows * part / parts);
@@ -161,7 +163,7 @@ public static unsafe class LayerNorm
         int rows, int cols, SimdWidth width, int threads)
     {
         int strips = (cols + StripCols - 1) / StripCols;
-        int parts = Math.Min(ActivationLoop.Parts((long)rows * cols, threads), strips);
+        int parts = Math.Min(ElementwiseLoop.Parts((long)rows * cols, threads), strips);
         if (parts <= 1)
         {
             GradientStrips(x, dy, mean, rstd, dWeight, dBias, rows, cols, 0, strips, width);

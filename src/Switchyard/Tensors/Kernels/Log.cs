@@ -12,7 +12,7 @@ public static class Log
 
     internal static void Forward(ReadOnlySpan<float> x, Span<float> y, SimdWidth width)
     {
-        ElementwiseLoop.CheckLength(x.Length, y.Length, nameof(y));
+        ThrowHelper.CheckLength(nameof(y), y.Length, x.Length);
         ElementwiseLoop.Unary<ForwardOperator>(x, y, width, accumulate: false);
     }
 
@@ -22,8 +22,8 @@ public static class Log
 
     internal static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, SimdWidth width)
     {
-        ElementwiseLoop.CheckLength(x.Length, dy.Length, nameof(dy));
-        ElementwiseLoop.CheckLength(x.Length, dx.Length, nameof(dx));
+        ThrowHelper.CheckLength(nameof(dy), dy.Length, x.Length);
+        ThrowHelper.CheckLength(nameof(dx), dx.Length, x.Length);
         ElementwiseLoop.Binary<BackwardOperator>(x, dy, dx, width, accumulate: true);
     }
 

@@ -38,61 +38,32 @@ public static class LogSoftmax
 
     internal static unsafe void Forward(ReadOnlySpan<float> x, Span<float> y, int rows, int cols, SimdWidth width, int threads)
     {
-        int size = RowArgs.Size(rows, cols);
-        RowArgs.Length(nameof(x), x.Length, "rows", rows, "cols", cols);
-        RowArgs.Length(nameof(y), y.Length, "rows", rows, "cols", cols);
+        ThrowHelper.CheckMatrixSize(rows, cols);
+        ThrowHelper.CheckLength(nameof(x), x.Length, "rows", rows, "cols", cols);
+        ThrowHelper.CheckLength(nameof(y), y.Length, "rows", rows, "cols", cols);
         fixed (float* px = x, py = y)
-        {
-            var job = RowJob.Get();
-            job.A = px; job.B = py;
-            job.Cols = cols; job.Items = rows; job.Width = width;
-            job.Body = &ForwardRows;
-            job.Run(RowJob.Parts(rows, size, threads));
-        }
+            RowJob.ForEachRow(px, py, rows, cols, width, threads, &Row);
     }
 
     internal static unsafe void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows, int cols, SimdWidth width, int threads)
     {
-        int size = RowArgs.Size(rows, cols);
-        RowArgs.Length(nameof(y), y.Length, "rows", rows, "cols", cols);
-        RowArgs.Length(nameof(dy), dy.Length, "rows", rows, "cols", cols);
-        RowArgs.Length(nameof(dx), dx.Length, "rows", rows, "cols", cols);
+        ThrowHelper.CheckMatrixSize(rows, cols);
+        ThrowHelper.CheckLength(nameof(y), y.Length, "rows", rows, "cols", cols);
+        ThrowHelper.CheckLength(nameof(dy), dy.Length, "rows", rows, "cols", cols);
+        ThrowHelper.CheckLength(nameof(dx), dx.Length, "rows", rows, "cols", cols);
         fixed (float* py = y, pdy = dy, pdx = dx)
-        {
-            var job = RowJob.Get();
-            job.A = py; job.B = pdy; job.C = pdx;
-            job.Cols = cols; job.Items = rows; job.Width = width;
-            job.Body = &BackwardRows;
-            job.Run(RowJob.Parts(rows, size, threads));
-        }
-    }
-
-    static unsafe void ForwardRows(RowJob job, int start, int end)
-    {
-        int cols = job.Cols;
-        for (int r = start; r < end; r++)
-            Row(new ReadOnlySpan<float>(job.A + (long)r * cols, cols), new Span<float>(job.B + (long)r * cols, cols), job.Width);
-    }
-
-    static unsafe void BackwardRows(RowJob job, int start, int end)
-    {
-        int cols = job.Cols;
-        for (int r = start; r < end; r++)
-        {
-            long o = (long)r * cols;
-            BackwardRow(new ReadOnlySpan<float>(job.A + o, cols), new ReadOnlySpan<float>(job.B + o, cols), new Span<float>(job.C + o, cols), job.Width);
-        }
+            RowJob.ForEachRow(py, pdy, pdx, rows, cols, width, threads, &BackwardRow);
     }
 
     static void Row(ReadOnlySpan<float> x, Span<float> y, SimdWidth width)
     {
-        float max = RowSimd.Max(x, width);
+        float max = VectorMath.Max(x, width);
         if (float.IsNegativeInfinity(max))
         {
             Softmax.FullyMasked(x, y, float.NegativeInfinity);
             return;
         }
-        float logSum = MathF.Log(RowSimd.ExpShiftSum(x, max, width));
+        float logSum = MathF.Log(VectorMath.ExpShiftSum(x, max, width));
         ref float px = ref MemoryMarshal.GetReference(x);
         ref float py = ref MemoryMarshal.GetReference(y);
         int n = x.Length, i = 0;
@@ -113,7 +84,7 @@ public static class LogSoftmax
 
     static void BackwardRow(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, SimdWidth width)
     {
-        float sum = RowSimd.Sum(dy, width);
+        float sum = VectorMath.Sum(dy, width);
         ref float py = ref MemoryMarshal.GetReference(y);
         ref float pdy = ref MemoryMarshal.GetReference(dy);
         ref float pdx = ref MemoryMarshal.GetReference(dx);
@@ -127,17 +98,17 @@ public static class LogSoftmax
         {
             var s = Vector512.Create(-sum);
             for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
-                Vector512.FusedMultiplyAdd(RowSimd.Exp(Vector512.LoadUnsafe(ref py, (nuint)i)), s,
+                Vector512.FusedMultiplyAdd(VectorMath.Exp(Vector512.LoadUnsafe(ref py, (nuint)i)), s,
                     Vector512.LoadUnsafe(ref pdx, (nuint)i) + Vector512.LoadUnsafe(ref pdy, (nuint)i)).StoreUnsafe(ref pdx, (nuint)i);
         }
         {
             var s = Vector256.Create(-sum);
             for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
-                Vector256.FusedMultiplyAdd(RowSimd.Exp(Vector256.LoadUnsafe(ref py, (nuint)i)), s,
+                Vector256.FusedMultiplyAdd(VectorMath.Exp(Vector256.LoadUnsafe(ref py, (nuint)i)), s,
                     Vector256.LoadUnsafe(ref pdx, (nuint)i) + Vector256.LoadUnsafe(ref pdy, (nuint)i)).StoreUnsafe(ref pdx, (nuint)i);
         }
         for (; i < n; i++)
-            Unsafe.Add(ref pdx, i) = MathF.FusedMultiplyAdd(RowSimd.Exp(Unsafe.Add(ref py, i)), -sum, Unsafe.Add(ref pdx, i) + Unsafe.Add(ref pdy, i));
+            Unsafe.Add(ref pdx, i) = MathF.FusedMultiplyAdd(VectorMath.Exp(Unsafe.Add(ref py, i)), -sum, Unsafe.Add(ref pdx, i) + Unsafe.Add(ref pdy, i));
     }
 
     /// <summary>The definition, generic so it runs in double as the test oracle.</summary>

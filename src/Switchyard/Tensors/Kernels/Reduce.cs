@@ -15,37 +15,8 @@ public static class Reduce
     /// <summary>Σ x[i].</summary>
     public static float Sum(ReadOnlySpan<float> x) => Sum(x, Simd.Best);
 
-    internal static float Sum(ReadOnlySpan<float> x, SimdWidth width)
-    {
-        int n = x.Length, i = 0;
-        ref float xs = ref MemoryMarshal.GetReference(x);
-        float sum = 0f;
-        if (width == SimdWidth.V512 && n >= Vector512<float>.Count)
-        {
-            // Two accumulators hide the add latency; fixed lanes keep the order fixed.
-            Vector512<float> a0 = Vector512<float>.Zero, a1 = Vector512<float>.Zero;
-            for (; i <= n - 2 * Vector512<float>.Count; i += 2 * Vector512<float>.Count)
-            {
-                a0 += Vector512.LoadUnsafe(ref xs, (nuint)i);
-                a1 += Vector512.LoadUnsafe(ref xs, (nuint)(i + Vector512<float>.Count));
-            }
-            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count) a0 += Vector512.LoadUnsafe(ref xs, (nuint)i);
-            sum = Vector512.Sum(a0 + a1);
-        }
-        else if (width == SimdWidth.V256 && n >= Vector256<float>.Count)
-        {
-            Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
-            for (; i <= n - 2 * Vector256<float>.Count; i += 2 * Vector256<float>.Count)
-            {
-                a0 += Vector256.LoadUnsafe(ref xs, (nuint)i);
-                a1 += Vector256.LoadUnsafe(ref xs, (nuint)(i + Vector256<float>.Count));
-            }
-            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count) a0 += Vector256.LoadUnsafe(ref xs, (nuint)i);
-            sum = Vector256.Sum(a0 + a1);
-        }
-        for (; i < n; i++) sum += Unsafe.Add(ref xs, i);
-        return sum;
-    }
+    // The shared two-accumulator row sum: one summation order for every kernel at a given width.
+    internal static float Sum(ReadOnlySpan<float> x, SimdWidth width) => VectorMath.Sum(x, width);
 
     /// <summary>y[r] = Σ_c x[r, c] for a row-major [rows, cols] <paramref name="x"/>.</summary>
     /// <exception cref="ArgumentException">A length does not match rows and cols.</exception>
@@ -53,8 +24,8 @@ public static class Reduce
 
     internal static void SumLastAxis(ReadOnlySpan<float> x, Span<float> y, int rows, int cols, SimdWidth width)
     {
-        ElementwiseLoop.CheckLength(rows * cols, x.Length, nameof(x));
-        ElementwiseLoop.CheckLength(rows, y.Length, nameof(y));
+        ThrowHelper.CheckLength(nameof(x), x.Length, rows * cols);
+        ThrowHelper.CheckLength(nameof(y), y.Length, rows);
         for (int r = 0; r < rows; r++) y[r] = Sum(x.Slice(r * cols, cols), width);
     }
 
@@ -65,8 +36,8 @@ public static class Reduce
 
     internal static void AccumulateColumnSums(ReadOnlySpan<float> x, Span<float> y, int rows, int cols, SimdWidth width)
     {
-        ElementwiseLoop.CheckLength(rows * cols, x.Length, nameof(x));
-        ElementwiseLoop.CheckLength(cols, y.Length, nameof(y));
+        ThrowHelper.CheckLength(nameof(x), x.Length, rows * cols);
+        ThrowHelper.CheckLength(nameof(y), y.Length, cols);
         for (int r = 0; r < rows; r++) Elementwise.Accumulate(x.Slice(r * cols, cols), y, 1f, width);
     }
 
@@ -81,8 +52,8 @@ public static class Reduce
 
     internal static void AccumulateBroadcastLastAxis(ReadOnlySpan<float> y, Span<float> x, int rows, int cols, float scale, SimdWidth width)
     {
-        ElementwiseLoop.CheckLength(rows, y.Length, nameof(y));
-        ElementwiseLoop.CheckLength(rows * cols, x.Length, nameof(x));
+        ThrowHelper.CheckLength(nameof(y), y.Length, rows);
+        ThrowHelper.CheckLength(nameof(x), x.Length, rows * cols);
         for (int r = 0; r < rows; r++)
         {
             float v = scale * y[r];

@@ -39,12 +39,13 @@ public static unsafe class RmsNorm
     internal static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> y, Span<float> invRms, int rows, int cols, float eps,
         SimdWidth width, int threads)
     {
-        KernelChecks.Sizes(rows, cols);
-        KernelChecks.Epsilon(eps);
-        KernelChecks.Matrix(nameof(x), x.Length, rows, cols);
-        KernelChecks.Vector(nameof(weight), weight.Length, "column", cols);
-        KernelChecks.Matrix(nameof(y), y.Length, rows, cols);
-        KernelChecks.Vector(nameof(invRms), invRms.Length, "row", rows);
+        ThrowHelper.CheckNonNegative(rows);
+        ThrowHelper.CheckAtLeast(cols, 1); // a norm over zero columns is undefined
+        ThrowHelper.CheckFiniteNonNegative(eps);
+        ThrowHelper.CheckLength(nameof(x), x.Length, "rows", rows, "cols", cols);
+        ThrowHelper.CheckOnePer(nameof(weight), weight.Length, "column", cols);
+        ThrowHelper.CheckLength(nameof(y), y.Length, "rows", rows, "cols", cols);
+        ThrowHelper.CheckOnePer(nameof(invRms), invRms.Length, "row", rows);
         int parts = LayerNorm.RowParts(rows, cols, threads);
         fixed (float* px = x, pw = weight, py = y, pr = invRms)
         {
@@ -64,13 +65,14 @@ public static unsafe class RmsNorm
     internal static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> invRms, ReadOnlySpan<float> dy,
         Span<float> dx, Span<float> dWeight, int rows, int cols, SimdWidth width, int threads)
     {
-        KernelChecks.Sizes(rows, cols);
-        KernelChecks.Matrix(nameof(x), x.Length, rows, cols);
-        KernelChecks.Vector(nameof(weight), weight.Length, "column", cols);
-        KernelChecks.Vector(nameof(invRms), invRms.Length, "row", rows);
-        KernelChecks.Matrix(nameof(dy), dy.Length, rows, cols);
-        KernelChecks.Matrix(nameof(dx), dx.Length, rows, cols);
-        KernelChecks.Vector(nameof(dWeight), dWeight.Length, "column", cols);
+        ThrowHelper.CheckNonNegative(rows);
+        ThrowHelper.CheckAtLeast(cols, 1); // a norm over zero columns is undefined
+        ThrowHelper.CheckLength(nameof(x), x.Length, "rows", rows, "cols", cols);
+        ThrowHelper.CheckOnePer(nameof(weight), weight.Length, "column", cols);
+        ThrowHelper.CheckOnePer(nameof(invRms), invRms.Length, "row", rows);
+        ThrowHelper.CheckLength(nameof(dy), dy.Length, "rows", rows, "cols", cols);
+        ThrowHelper.CheckLength(nameof(dx), dx.Length, "rows", rows, "cols", cols);
+        ThrowHelper.CheckOnePer(nameof(dWeight), dWeight.Length, "column", cols);
         int parts = LayerNorm.RowParts(rows, cols, threads);
         fixed (float* px = x, pw = weight, pr = invRms, pdy = dy, pdx = dx, pdw = dWeight)
         {

@@ -85,8 +85,8 @@ public static unsafe class Rope
     static void Apply(ReadOnlySpan<float> src, Span<float> dst, ReadOnlySpan<int> positions, int tokens, int heads, int headDim, float theta,
         bool inverse, bool accumulate, SimdWidth width, int threads)
     {
-        if (tokens < 0) throw new ArgumentOutOfRangeException(nameof(tokens), tokens, "tokens must not be negative.");
-        if (heads < 1) throw new ArgumentOutOfRangeException(nameof(heads), heads, "heads must be at least 1.");
+        ThrowHelper.CheckNonNegative(tokens);
+        ThrowHelper.CheckAtLeast(heads, 1);
         if (headDim < 2 || headDim > MaxHeadDim || headDim % 2 != 0)
             throw new ArgumentOutOfRangeException(nameof(headDim), headDim, $"headDim must be even and in [2, {MaxHeadDim}].");
         if (!(theta > 0f) || float.IsInfinity(theta))
@@ -94,12 +94,12 @@ public static unsafe class Rope
         long size = (long)tokens * heads * headDim;
         string srcName = inverse ? "dy" : "x", dstName = inverse ? "dx" : "y";
         if (src.Length != size)
-            throw new ArgumentException($"{srcName} has {src.Length} elements but tokens × heads × headDim = {tokens} × {heads} × {headDim} = {size}.", srcName);
+            ThrowHelper.LengthMismatch(srcName, src.Length, size, $"tokens × heads × headDim = {tokens} × {heads} × {headDim}");
         if (dst.Length != size)
-            throw new ArgumentException($"{dstName} has {dst.Length} elements but tokens × heads × headDim = {tokens} × {heads} × {headDim} = {size}.", dstName);
-        KernelChecks.Vector(nameof(positions), positions.Length, "token", tokens);
+            ThrowHelper.LengthMismatch(dstName, dst.Length, size, $"tokens × heads × headDim = {tokens} × {heads} × {headDim}");
+        ThrowHelper.CheckOnePer(nameof(positions), positions.Length, "token", tokens);
 
-        int parts = (int)Math.Min(ActivationLoop.Parts(size, threads), Math.Max(tokens, 1));
+        int parts = (int)Math.Min(ElementwiseLoop.Parts(size, threads), Math.Max(tokens, 1));
         fixed (float* ps = src, pd = dst)
         fixed (int* pp = positions)
         {

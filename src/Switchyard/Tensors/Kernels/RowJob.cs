@@ -71,6 +71,58 @@ internal sealed unsafe class RowJob : IParallelJob
         else ParallelRunner.Run(this, parts);
     }
 
+    // Row functions of the two ForEachRow helpers (y = f(x) rows; dx += f(y, dy) rows).
+    delegate*<ReadOnlySpan<float>, Span<float>, SimdWidth, void> _map;
+
+    delegate*<ReadOnlySpan<float>, ReadOnlySpan<float>, Span<float>, SimdWidth, void> _map3;
+
+    /// <summary>
+    /// row(x_r, y_r) for each of <paramref name="rows"/> rows of <paramref name="cols"/> floats
+    /// (a row-wise forward such as softmax), split over threads by work.
+    /// </summary>
+    public static void ForEachRow(float* x, float* y, int rows, int cols, SimdWidth width, int threads,
+        delegate*<ReadOnlySpan<float>, Span<float>, SimdWidth, void> row)
+    {
+        var job = Get();
+        job.A = x; job.B = y;
+        job.Cols = cols; job.Items = rows; job.Width = width;
+        job._map = row;
+        job.Body = &MapRows;
+        job.Run(Parts(rows, (long)rows * cols, threads));
+    }
+
+    /// <summary>row(a_r, b_r, c_r) for each row (a row-wise backward: y, dy → dx).</summary>
+    public static void ForEachRow(float* a, float* b, float* c, int rows, int cols, SimdWidth width, int threads,
+        delegate*<ReadOnlySpan<float>, ReadOnlySpan<float>, Span<float>, SimdWidth, void> row)
+    {
+        var job = Get();
+        job.A = a; job.B = b; job.C = c;
+        job.Cols = cols; job.Items = rows; job.Width = width;
+        job._map3 = row;
+        job.Body = &MapRows3;
+        job.Run(Parts(rows, (long)rows * cols, threads));
+    }
+
+    static void MapRows(RowJob job, int start, int end)
+    {
+        int cols = job.Cols;
+        for (int r = start; r < end; r++)
+        {
+            long o = (long)r * cols;
+            job._map(new ReadOnlySpan<float>(job.A + o, cols), new Span<float>(job.B + o, cols), job.Width);
+        }
+    }
+
+    static void MapRows3(RowJob job, int start, int end)
+    {
+        int cols = job.Cols;
+        for (int r = start; r < end; r++)
+        {
+            long o = (long)r * cols;
+            job._map3(new ReadOnlySpan<float>(job.A + o, cols), new ReadOnlySpan<float>(job.B + o, cols), new Span<float>(job.C + o, cols), job.Width);
+        }
+    }
+
     /// <inheritdoc/>
     public void Execute(int part, int parts)
     {

@@ -47,12 +47,12 @@ public static class ScatterAdd
     internal static unsafe void Rows(ReadOnlySpan<float> src, ReadOnlySpan<int> indices, ReadOnlySpan<float> weights, Span<float> dst, int width,
         SimdWidth simd, int threads)
     {
-        RowArgs.Width(width);
+        ThrowHelper.CheckAtLeast(width, 1);
         int n = indices.Length;
-        RowArgs.Length(nameof(src), src.Length, "indices", n, "width", width);
+        ThrowHelper.CheckLength(nameof(src), src.Length, "indices", n, "width", width);
         CheckWeights(weights, n);
         int dstRows = TableRows(nameof(dst), dst.Length, width);
-        RowArgs.Indices(nameof(indices), indices, dstRows);
+        ThrowHelper.CheckIndices(nameof(indices), indices, dstRows);
         fixed (float* ps = src, pw = weights, pd = dst)
         fixed (int* pi = indices)
             Scatter(ps, pi, pw, pd, n, dstRows, width, simd, threads);
@@ -61,12 +61,12 @@ public static class ScatterAdd
     internal static unsafe void BackwardSource(ReadOnlySpan<float> dDst, ReadOnlySpan<int> indices, ReadOnlySpan<float> weights, Span<float> dSrc, int width,
         SimdWidth simd, int threads)
     {
-        RowArgs.Width(width);
+        ThrowHelper.CheckAtLeast(width, 1);
         int n = indices.Length;
         int dstRows = TableRows(nameof(dDst), dDst.Length, width);
         CheckWeights(weights, n);
-        RowArgs.Length(nameof(dSrc), dSrc.Length, "indices", n, "width", width);
-        RowArgs.Indices(nameof(indices), indices, dstRows);
+        ThrowHelper.CheckLength(nameof(dSrc), dSrc.Length, "indices", n, "width", width);
+        ThrowHelper.CheckIndices(nameof(indices), indices, dstRows);
         fixed (float* pd = dDst, pw = weights, ps = dSrc)
         fixed (int* pi = indices)
             Gather(pd, pi, pw, ps, n, width, accumulate: true, simd, threads);
@@ -75,12 +75,12 @@ public static class ScatterAdd
     internal static unsafe void BackwardWeights(ReadOnlySpan<float> src, ReadOnlySpan<int> indices, ReadOnlySpan<float> dDst, Span<float> dWeights, int width,
         SimdWidth simd, int threads)
     {
-        RowArgs.Width(width);
+        ThrowHelper.CheckAtLeast(width, 1);
         int n = indices.Length;
-        RowArgs.Length(nameof(src), src.Length, "indices", n, "width", width);
+        ThrowHelper.CheckLength(nameof(src), src.Length, "indices", n, "width", width);
         int dstRows = TableRows(nameof(dDst), dDst.Length, width);
-        RowArgs.Length(nameof(dWeights), dWeights.Length, "indices", n);
-        RowArgs.Indices(nameof(indices), indices, dstRows);
+        ThrowHelper.CheckLength(nameof(dWeights), dWeights.Length, "indices", n);
+        ThrowHelper.CheckIndices(nameof(indices), indices, dstRows);
         fixed (float* ps = src, pd = dDst, pw = dWeights)
         fixed (int* pi = indices)
         {
@@ -94,7 +94,7 @@ public static class ScatterAdd
 
     static void CheckWeights(ReadOnlySpan<float> weights, int n)
     {
-        if (weights.Length != 0) RowArgs.Length(nameof(weights), weights.Length, "indices", n);
+        if (weights.Length != 0) ThrowHelper.CheckLength(nameof(weights), weights.Length, "indices", n);
     }
 
     /// <summary>Rows in a table of <paramref name="length"/> floats <paramref name="width"/> wide; throws unless it divides evenly.</summary>
@@ -136,7 +136,7 @@ public static class ScatterAdd
             int d = job.Ints[i];
             if ((uint)(d - start) >= span) continue;
             float w = job.B == null ? 1f : job.B[i];
-            RowSimd.AddScaled(new ReadOnlySpan<float>(job.A + (long)i * width, width), w, new Span<float>(job.C + (long)d * width, width), job.Width);
+            VectorMath.AddScaled(new ReadOnlySpan<float>(job.A + (long)i * width, width), w, new Span<float>(job.C + (long)d * width, width), job.Width);
         }
     }
 
@@ -148,7 +148,7 @@ public static class ScatterAdd
             var from = new ReadOnlySpan<float>(job.A + (long)job.Ints[i] * width, width);
             var to = new Span<float>(job.C + (long)i * width, width);
             if (job.Flag == 0) from.CopyTo(to);
-            else RowSimd.AddScaled(from, job.B == null ? 1f : job.B[i], to, job.Width);
+            else VectorMath.AddScaled(from, job.B == null ? 1f : job.B[i], to, job.Width);
         }
     }
 
@@ -156,7 +156,7 @@ public static class ScatterAdd
     {
         int width = job.Cols;
         for (int i = start; i < end; i++)
-            job.C[i] += RowSimd.Dot(new ReadOnlySpan<float>(job.A + (long)i * width, width),
+            job.C[i] += VectorMath.Dot(new ReadOnlySpan<float>(job.A + (long)i * width, width),
                 new ReadOnlySpan<float>(job.B + (long)job.Ints[i] * width, width), job.Width);
     }
 

@@ -12,7 +12,7 @@ public static class Sigmoid
 
     internal static void Forward(ReadOnlySpan<float> x, Span<float> y, SimdWidth width)
     {
-        ElementwiseLoop.CheckLength(x.Length, y.Length, nameof(y));
+        ThrowHelper.CheckLength(nameof(y), y.Length, x.Length);
         ElementwiseLoop.Unary<ForwardOperator>(x, y, width, accumulate: false);
     }
 
@@ -22,8 +22,8 @@ public static class Sigmoid
 
     internal static void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, SimdWidth width)
     {
-        ElementwiseLoop.CheckLength(y.Length, dy.Length, nameof(dy));
-        ElementwiseLoop.CheckLength(y.Length, dx.Length, nameof(dx));
+        ThrowHelper.CheckLength(nameof(dy), dy.Length, y.Length);
+        ThrowHelper.CheckLength(nameof(dx), dx.Length, y.Length);
         ElementwiseLoop.Binary<BackwardOperator>(y, dy, dx, width, accumulate: true);
     }
 
@@ -43,12 +43,13 @@ public static class Sigmoid
         }
     }
 
+    // The shared sigmoid, built from e^−|x|: no overflow, and full relative precision in the
+    // far negative tail, where e^−x overflows and 1/(1 + e^−x) gives 0.
     readonly struct ForwardOperator : IUnaryOperator
     {
-        public static float Invoke(float x) => 1f / (1f + MathF.Exp(-x));
-        // exp(−x) overflows to +∞ for very negative x and 1/(1+∞) = 0: the right limit.
-        public static Vector256<float> Invoke(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Vector256.Exp(-x));
-        public static Vector512<float> Invoke(Vector512<float> x) => Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(-x));
+        public static float Invoke(float x) => VectorMath.Sigmoid(x, out _);
+        public static Vector256<float> Invoke(Vector256<float> x) => VectorMath.Sigmoid(x, out _);
+        public static Vector512<float> Invoke(Vector512<float> x) => VectorMath.Sigmoid(x, out _);
     }
 
     readonly struct BackwardOperator : IBinaryOperator

@@ -17,15 +17,15 @@ public static class Silu
 
     internal static void Forward(ReadOnlySpan<float> x, Span<float> y, SimdWidth width, int threads)
     {
-        KernelChecks.Length(nameof(y), y.Length, nameof(x), x.Length);
-        ActivationLoop.Run<ForwardOp>(x, x, x, y, accumulate: false, width, threads);
+        ThrowHelper.CheckSameLength(nameof(y), y.Length, nameof(x), x.Length);
+        ElementwiseLoop.Unary<ForwardOp>(x, y, width, accumulate: false, threads);
     }
 
     internal static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, SimdWidth width, int threads)
     {
-        KernelChecks.Length(nameof(dy), dy.Length, nameof(x), x.Length);
-        KernelChecks.Length(nameof(dx), dx.Length, nameof(x), x.Length);
-        ActivationLoop.Run<BackwardOp>(x, dy, x, dx, accumulate: true, width, threads);
+        ThrowHelper.CheckSameLength(nameof(dy), dy.Length, nameof(x), x.Length);
+        ThrowHelper.CheckSameLength(nameof(dx), dx.Length, nameof(x), x.Length);
+        ElementwiseLoop.Binary<BackwardOp>(x, dy, dx, width, accumulate: true, threads);
     }
 
     /// <summary>The definition, generic so it runs in double as the test oracle.</summary>
@@ -45,29 +45,29 @@ public static class Silu
     }
 
     /// <summary>silu(a).</summary>
-    internal readonly struct ForwardOp : IElementwiseOp
+    internal readonly struct ForwardOp : IUnaryOperator
     {
-        public static float Invoke(float a, float b, float c) => a * VectorMath.Sigmoid(a, out _);
-        public static Vector256<float> Invoke(Vector256<float> a, Vector256<float> b, Vector256<float> c) => a * VectorMath.Sigmoid(a, out _);
-        public static Vector512<float> Invoke(Vector512<float> a, Vector512<float> b, Vector512<float> c) => a * VectorMath.Sigmoid(a, out _);
+        public static float Invoke(float a) => a * VectorMath.Sigmoid(a, out _);
+        public static Vector256<float> Invoke(Vector256<float> a) => a * VectorMath.Sigmoid(a, out _);
+        public static Vector512<float> Invoke(Vector512<float> a) => a * VectorMath.Sigmoid(a, out _);
     }
 
     /// <summary>silu'(a)·b: σ + a·σ(1 − σ), with σ(1 − σ) formed without cancellation.</summary>
-    internal readonly struct BackwardOp : IElementwiseOp
+    internal readonly struct BackwardOp : IBinaryOperator
     {
-        public static float Invoke(float a, float b, float c)
+        public static float Invoke(float a, float b)
         {
             float s = VectorMath.Sigmoid(a, out float slope);
             return b * MathF.FusedMultiplyAdd(a, slope, s);
         }
 
-        public static Vector256<float> Invoke(Vector256<float> a, Vector256<float> b, Vector256<float> c)
+        public static Vector256<float> Invoke(Vector256<float> a, Vector256<float> b)
         {
             var s = VectorMath.Sigmoid(a, out var slope);
             return b * Vector256.FusedMultiplyAdd(a, slope, s);
         }
 
-        public static Vector512<float> Invoke(Vector512<float> a, Vector512<float> b, Vector512<float> c)
+        public static Vector512<float> Invoke(Vector512<float> a, Vector512<float> b)
         {
             var s = VectorMath.Sigmoid(a, out var slope);
             return b * Vector512.FusedMultiplyAdd(a, slope, s);

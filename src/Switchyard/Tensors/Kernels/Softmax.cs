@@ -38,63 +38,36 @@ public static class Softmax
 
     internal static unsafe void Forward(ReadOnlySpan<float> x, Span<float> y, int rows, int cols, SimdWidth width, int threads)
     {
-        int size = RowArgs.Size(rows, cols);
-        RowArgs.Length(nameof(x), x.Length, "rows", rows, "cols", cols);
-        RowArgs.Length(nameof(y), y.Length, "rows", rows, "cols", cols);
+        ThrowHelper.CheckMatrixSize(rows, cols);
+        ThrowHelper.CheckLength(nameof(x), x.Length, "rows", rows, "cols", cols);
+        ThrowHelper.CheckLength(nameof(y), y.Length, "rows", rows, "cols", cols);
         fixed (float* px = x, py = y)
-        {
-            var job = RowJob.Get();
-            job.A = px; job.B = py;
-            job.Cols = cols; job.Items = rows; job.Width = width;
-            job.Body = &ForwardRows;
-            job.Run(RowJob.Parts(rows, size, threads));
-        }
+            RowJob.ForEachRow(px, py, rows, cols, width, threads, &ForwardRow);
     }
 
     internal static unsafe void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows, int cols, SimdWidth width, int threads)
     {
-        int size = RowArgs.Size(rows, cols);
-        RowArgs.Length(nameof(y), y.Length, "rows", rows, "cols", cols);
-        RowArgs.Length(nameof(dy), dy.Length, "rows", rows, "cols", cols);
-        RowArgs.Length(nameof(dx), dx.Length, "rows", rows, "cols", cols);
+        ThrowHelper.CheckMatrixSize(rows, cols);
+        ThrowHelper.CheckLength(nameof(y), y.Length, "rows", rows, "cols", cols);
+        ThrowHelper.CheckLength(nameof(dy), dy.Length, "rows", rows, "cols", cols);
+        ThrowHelper.CheckLength(nameof(dx), dx.Length, "rows", rows, "cols", cols);
         fixed (float* py = y, pdy = dy, pdx = dx)
-        {
-            var job = RowJob.Get();
-            job.A = py; job.B = pdy; job.C = pdx;
-            job.Cols = cols; job.Items = rows; job.Width = width;
-            job.Body = &BackwardRows;
-            job.Run(RowJob.Parts(rows, size, threads));
-        }
+            RowJob.ForEachRow(py, pdy, pdx, rows, cols, width, threads, &BackwardRow);
     }
 
-    static unsafe void ForwardRows(RowJob job, int start, int end)
-    {
-        int cols = job.Cols;
-        for (int r = start; r < end; r++)
-            Row(new ReadOnlySpan<float>(job.A + (long)r * cols, cols), new Span<float>(job.B + (long)r * cols, cols), job.Width);
-    }
-
-    static unsafe void BackwardRows(RowJob job, int start, int end)
-    {
-        int cols = job.Cols;
-        for (int r = start; r < end; r++)
-        {
-            long o = (long)r * cols;
-            BackwardRow(new ReadOnlySpan<float>(job.A + o, cols), new ReadOnlySpan<float>(job.B + o, cols), new Span<float>(job.C + o, cols), job.Width);
-        }
-    }
+    static void ForwardRow(ReadOnlySpan<float> x, Span<float> y, SimdWidth width) => Row(x, y, width);
 
     /// <summary>Softmax of one row; returns the row max and Σ e^(x − max) (the pieces of log-sum-exp, which cross-entropy needs).</summary>
     internal static (float Max, float Sum) Row(ReadOnlySpan<float> x, Span<float> y, SimdWidth width)
     {
-        float max = RowSimd.Max(x, width);
+        float max = VectorMath.Max(x, width);
         if (float.IsNegativeInfinity(max))
         {
             FullyMasked(x, y, 0f);
             return (max, 0f);
         }
-        float sum = RowSimd.ExpShiftStore(x, max, y, width);
-        RowSimd.Scale(y, 1f / sum, width);
+        float sum = VectorMath.ExpShiftStore(x, max, y, width);
+        VectorMath.Scale(y, 1f / sum, width);
         return (max, sum);
     }
 
@@ -106,7 +79,7 @@ public static class Softmax
 
     static void BackwardRow(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, SimdWidth width)
     {
-        float dot = RowSimd.Dot(y, dy, width);
+        float dot = VectorMath.Dot(y, dy, width);
         ref float py = ref MemoryMarshal.GetReference(y);
         ref float pdy = ref MemoryMarshal.GetReference(dy);
         ref float pdx = ref MemoryMarshal.GetReference(dx);

@@ -22,20 +22,20 @@ public static unsafe class SwiGlu
 
     internal static void Forward(ReadOnlySpan<float> gate, ReadOnlySpan<float> up, Span<float> y, SimdWidth width, int threads)
     {
-        KernelChecks.Length(nameof(up), up.Length, nameof(gate), gate.Length);
-        KernelChecks.Length(nameof(y), y.Length, nameof(gate), gate.Length);
-        ActivationLoop.Run<ForwardOp>(gate, up, gate, y, accumulate: false, width, threads);
+        ThrowHelper.CheckSameLength(nameof(up), up.Length, nameof(gate), gate.Length);
+        ThrowHelper.CheckSameLength(nameof(y), y.Length, nameof(gate), gate.Length);
+        ElementwiseLoop.Binary<ForwardOp>(gate, up, y, width, accumulate: false, threads);
     }
 
     internal static void Backward(ReadOnlySpan<float> gate, ReadOnlySpan<float> up, ReadOnlySpan<float> dy, Span<float> dGate, Span<float> dUp,
         SimdWidth width, int threads)
     {
         int n = gate.Length;
-        KernelChecks.Length(nameof(up), up.Length, nameof(gate), n);
-        KernelChecks.Length(nameof(dy), dy.Length, nameof(gate), n);
-        KernelChecks.Length(nameof(dGate), dGate.Length, nameof(gate), n);
-        KernelChecks.Length(nameof(dUp), dUp.Length, nameof(gate), n);
-        int parts = ActivationLoop.Parts(n, threads);
+        ThrowHelper.CheckSameLength(nameof(up), up.Length, nameof(gate), n);
+        ThrowHelper.CheckSameLength(nameof(dy), dy.Length, nameof(gate), n);
+        ThrowHelper.CheckSameLength(nameof(dGate), dGate.Length, nameof(gate), n);
+        ThrowHelper.CheckSameLength(nameof(dUp), dUp.Length, nameof(gate), n);
+        int parts = ElementwiseLoop.Parts(n, threads);
         fixed (float* pg = gate, pu = up, pdy = dy, pdg = dGate, pdu = dUp)
         {
             if (parts == 1)
@@ -77,7 +77,7 @@ public static unsafe class SwiGlu
 
         public void Execute(int part, int parts)
         {
-            int start = ActivationLoop.ChunkStart(N, part, parts), end = ActivationLoop.ChunkStart(N, part + 1, parts);
+            int start = ElementwiseLoop.ChunkStart(N, part, parts), end = ElementwiseLoop.ChunkStart(N, part + 1, parts);
             BackwardRange(Gate + start, Up + start, Dy + start, DGate + start, DUp + start, end - start, Width);
         }
     }
@@ -121,43 +121,43 @@ public static unsafe class SwiGlu
         }
     }
 
-    // The last partial vector, through the same vector math as the rest (see ActivationLoop).
+    // The last partial vector, through the same vector math as the rest (see ElementwiseLoop).
     [MethodImpl(MethodImplOptions.NoInlining)]
     static void Tail512(float* g, float* u, float* dy, float* dg, float* du, int count)
     {
-        var vg = ActivationLoop.LoadPartial512(g, count);
-        var vu = ActivationLoop.LoadPartial512(u, count);
-        var vdy = ActivationLoop.LoadPartial512(dy, count);
-        var vdg = ActivationLoop.LoadPartial512(dg, count);
-        var vdu = ActivationLoop.LoadPartial512(du, count);
+        var vg = ElementwiseLoop.LoadPartial512(g, count);
+        var vu = ElementwiseLoop.LoadPartial512(u, count);
+        var vdy = ElementwiseLoop.LoadPartial512(dy, count);
+        var vdg = ElementwiseLoop.LoadPartial512(dg, count);
+        var vdu = ElementwiseLoop.LoadPartial512(du, count);
         var s = VectorMath.Sigmoid(vg, out var slope);
         vdg += vdy * vu * Vector512.FusedMultiplyAdd(vg, slope, s);
         vdu += vdy * (vg * s);
-        ActivationLoop.StorePartial(vdg, dg, count);
-        ActivationLoop.StorePartial(vdu, du, count);
+        ElementwiseLoop.StorePartial(vdg, dg, count);
+        ElementwiseLoop.StorePartial(vdu, du, count);
     }
 
-    // The last partial vector, through the same vector math as the rest (see ActivationLoop).
+    // The last partial vector, through the same vector math as the rest (see ElementwiseLoop).
     [MethodImpl(MethodImplOptions.NoInlining)]
     static void Tail256(float* g, float* u, float* dy, float* dg, float* du, int count)
     {
-        var vg = ActivationLoop.LoadPartial256(g, count);
-        var vu = ActivationLoop.LoadPartial256(u, count);
-        var vdy = ActivationLoop.LoadPartial256(dy, count);
-        var vdg = ActivationLoop.LoadPartial256(dg, count);
-        var vdu = ActivationLoop.LoadPartial256(du, count);
+        var vg = ElementwiseLoop.LoadPartial256(g, count);
+        var vu = ElementwiseLoop.LoadPartial256(u, count);
+        var vdy = ElementwiseLoop.LoadPartial256(dy, count);
+        var vdg = ElementwiseLoop.LoadPartial256(dg, count);
+        var vdu = ElementwiseLoop.LoadPartial256(du, count);
         var s = VectorMath.Sigmoid(vg, out var slope);
         vdg += vdy * vu * Vector256.FusedMultiplyAdd(vg, slope, s);
         vdu += vdy * (vg * s);
-        ActivationLoop.StorePartial(vdg, dg, count);
-        ActivationLoop.StorePartial(vdu, du, count);
+        ElementwiseLoop.StorePartial(vdg, dg, count);
+        ElementwiseLoop.StorePartial(vdu, du, count);
     }
 
     /// <summary>silu(a)·b.</summary>
-    internal readonly struct ForwardOp : IElementwiseOp
+    internal readonly struct ForwardOp : IBinaryOperator
     {
-        public static float Invoke(float a, float b, float c) => a * VectorMath.Sigmoid(a, out _) * b;
-        public static Vector256<float> Invoke(Vector256<float> a, Vector256<float> b, Vector256<float> c) => a * VectorMath.Sigmoid(a, out _) * b;
-        public static Vector512<float> Invoke(Vector512<float> a, Vector512<float> b, Vector512<float> c) => a * VectorMath.Sigmoid(a, out _) * b;
+        public static float Invoke(float a, float b) => a * VectorMath.Sigmoid(a, out _) * b;
+        public static Vector256<float> Invoke(Vector256<float> a, Vector256<float> b) => a * VectorMath.Sigmoid(a, out _) * b;
+        public static Vector512<float> Invoke(Vector512<float> a, Vector512<float> b) => a * VectorMath.Sigmoid(a, out _) * b;
     }
 }

@@ -12,7 +12,7 @@ public static class Tanh
 
     internal static void Forward(ReadOnlySpan<float> x, Span<float> y, SimdWidth width)
     {
-        ElementwiseLoop.CheckLength(x.Length, y.Length, nameof(y));
+        ThrowHelper.CheckLength(nameof(y), y.Length, x.Length);
         ElementwiseLoop.Unary<ForwardOperator>(x, y, width, accumulate: false);
     }
 
@@ -22,8 +22,8 @@ public static class Tanh
 
     internal static void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, SimdWidth width)
     {
-        ElementwiseLoop.CheckLength(y.Length, dy.Length, nameof(dy));
-        ElementwiseLoop.CheckLength(y.Length, dx.Length, nameof(dx));
+        ThrowHelper.CheckLength(nameof(dy), dy.Length, y.Length);
+        ThrowHelper.CheckLength(nameof(dx), dx.Length, y.Length);
         ElementwiseLoop.Binary<BackwardOperator>(y, dy, dx, width, accumulate: true);
     }
 
@@ -55,7 +55,7 @@ public static class Tanh
         public static Vector256<float> Invoke(Vector256<float> x)
         {
             var ax = Vector256.Abs(x);
-            var t = Vector256.Exp(ax * Vector256.Create(-2f));
+            var t = VectorMath.Exp(ax * Vector256.Create(-2f));
             var big = (Vector256<float>.One - t) / (Vector256<float>.One + t);
             big = Vector256.ConditionalSelect(Vector256.Create(-0f), x, big); // copy the sign of x
             var x2 = x * x;
@@ -68,7 +68,7 @@ public static class Tanh
         public static Vector512<float> Invoke(Vector512<float> x)
         {
             var ax = Vector512.Abs(x);
-            var t = Vector512.Exp(ax * Vector512.Create(-2f));
+            var t = VectorMath.Exp(ax * Vector512.Create(-2f));
             var big = (Vector512<float>.One - t) / (Vector512<float>.One + t);
             big = Vector512.ConditionalSelect(Vector512.Create(-0f), x, big);
             var x2 = x * x;

@@ -44,11 +44,11 @@ public static class TopK
 
     internal static unsafe void Rows(ReadOnlySpan<float> x, int rows, int cols, int k, Span<int> indices, Span<float> values, SimdWidth width, int threads)
     {
-        int size = RowArgs.Size(rows, cols);
+        int size = ThrowHelper.CheckMatrixSize(rows, cols);
         if (k < 0 || k > cols) throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be in [0, cols = {cols}].");
-        RowArgs.Length(nameof(x), x.Length, "rows", rows, "cols", cols);
-        RowArgs.Length(nameof(indices), indices.Length, "rows", rows, "k", k);
-        RowArgs.Length(nameof(values), values.Length, "rows", rows, "k", k);
+        ThrowHelper.CheckLength(nameof(x), x.Length, "rows", rows, "cols", cols);
+        ThrowHelper.CheckLength(nameof(indices), indices.Length, "rows", rows, "k", k);
+        ThrowHelper.CheckLength(nameof(values), values.Length, "rows", rows, "k", k);
         if (k == 0) return;
         fixed (float* px = x, pv = values)
         fixed (int* pi = indices)

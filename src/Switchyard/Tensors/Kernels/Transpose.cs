@@ -15,8 +15,8 @@ public static class Transpose
     /// <exception cref="ArgumentException">A length does not match rows and cols.</exception>
     public static void Matrix(ReadOnlySpan<float> x, Span<float> y, int rows, int cols, bool accumulate = false)
     {
-        ElementwiseLoop.CheckLength(rows * cols, x.Length, nameof(x));
-        ElementwiseLoop.CheckLength(rows * cols, y.Length, nameof(y));
+        ThrowHelper.CheckLength(nameof(x), x.Length, rows * cols);
+        ThrowHelper.CheckLength(nameof(y), y.Length, rows * cols);
         // Blocks of 32×32 keep both the rows read and the rows written in L1.
         for (int r0 = 0; r0 < rows; r0 += Block)
         {
@@ -44,8 +44,8 @@ public static class Transpose
     public static void SwapMiddleAxes(ReadOnlySpan<float> x, Span<float> y, int d0, int d1, int d2, int d3, bool accumulate = false)
     {
         int n = d0 * d1 * d2 * d3;
-        ElementwiseLoop.CheckLength(n, x.Length, nameof(x));
-        ElementwiseLoop.CheckLength(n, y.Length, nameof(y));
+        ThrowHelper.CheckLength(nameof(x), x.Length, n);
+        ThrowHelper.CheckLength(nameof(y), y.Length, n);
         for (int a = 0; a < d0; a++)
             for (int b = 0; b < d1; b++)
                 for (int c = 0; c < d2; c++)

@@ -136,7 +136,7 @@ public class GeluTests
     [Fact]
     public void Forward_ManyThreads_BitIdenticalToOneThread()
     {
-        int n = 3 * ActivationLoop.MinElementsPerPart + 5;
+        int n = 3 * ElementwiseLoop.MinElementsPerPart + 5;
         float[] x = Rand.Floats(new Rng(24), n, 6f), dy = Rand.Floats(new Rng(25), n);
         foreach (bool approximateTanh in new[] { false, true })
         {

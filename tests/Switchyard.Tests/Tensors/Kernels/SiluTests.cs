@@ -84,7 +84,7 @@ public class SiluTests
     [Fact]
     public void Forward_ManyThreads_BitIdenticalToOneThread()
     {
-        int n = 5 * ActivationLoop.MinElementsPerPart + 37;
+        int n = 5 * ElementwiseLoop.MinElementsPerPart + 37;
         float[] x = Rand.Floats(new Rng(15), n, 8f), dy = Rand.Floats(new Rng(16), n);
         float[] one = new float[n], many = new float[n], dxOne = new float[n], dxMany = new float[n];
         Silu.Forward(x, one, Simd.Best, threads: 1);

@@ -73,7 +73,7 @@ public class SwiGluTests
     [Fact]
     public void ForwardAndBackward_ManyThreads_BitIdenticalToOneThread()
     {
-        int n = 4 * ActivationLoop.MinElementsPerPart + 9;
+        int n = 4 * ElementwiseLoop.MinElementsPerPart + 9;
         var rng = new Rng(35);
         float[] gate = Rand.Floats(rng, n, 6f), up = Rand.Floats(rng, n), dy = Rand.Floats(rng, n);
         float[] y1 = new float[n], dg1 = new float[n], du1 = new float[n];

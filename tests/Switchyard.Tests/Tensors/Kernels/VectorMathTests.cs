@@ -4,7 +4,7 @@ using Switchyard.Tensors.Kernels;
 
 namespace Switchyard.Tests.Tensors.Kernels;
 
-public class VectorMathTests
+public partial class VectorMathTests
 {
     static float[] Exp(SimdWidth width, float[] x)
     {
@@ -61,5 +61,20 @@ public class VectorMathTests
         // e^−100 ≈ 3.7e-44 is subnormal: reached, not flushed.
         Assert.Equal(Math.Exp(-100), y[8], 3e-45);
         Assert.Equal(Math.Exp(88.7f), y[9], 2e-7 * Math.Exp(88.7f));
+    }
+
+    [Fact]
+    public void Exp_AttentionRange_WithinFewUlpsOfMathExp()
+    {
+        // The former attention-private exp's test, kept on the shared one. Attention exponentiates s − max ∈ (−∞, 0]; rescale factors likewise.
+        for (float x = -87f; x <= 10f; x += 0.01234f)
+        {
+            double expected = Math.Exp(x);
+            double got = VectorMath.Exp(x);
+            Assert.True(Math.Abs(got - expected) <= 4e-7 * expected, $"exp({x}) = {got}, expected {expected}");
+        }
+        Assert.Equal(0f, VectorMath.Exp(float.NegativeInfinity));
+        Assert.Equal(1f, VectorMath.Exp(0f));
+        Assert.True(float.IsNaN(VectorMath.Exp(float.NaN)));
     }
 }

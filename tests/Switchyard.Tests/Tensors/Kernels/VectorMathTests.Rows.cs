@@ -5,7 +5,8 @@ using Switchyard.Tests.TestSupport;
 
 namespace Switchyard.Tests.Tensors.Kernels;
 
-public class RowSimdTests
+// The row primitives, formerly the row ops' own RowSimd class.
+public partial class VectorMathTests
 {
     public static TheoryData<SimdWidth> Widths => [SimdWidth.Scalar, SimdWidth.V256, SimdWidth.V512];
 
@@ -24,10 +25,10 @@ public class RowSimdTests
         var y = new float[x.Length];
         int i = 0;
         if (width == SimdWidth.V512)
-            for (; i <= x.Length - 16; i += 16) RowSimd.Exp(Vector512.Create(x, i)).CopyTo(y, i);
+            for (; i <= x.Length - 16; i += 16) VectorMath.Exp(Vector512.Create(x, i)).CopyTo(y, i);
         else if (width == SimdWidth.V256)
-            for (; i <= x.Length - 8; i += 8) RowSimd.Exp(Vector256.Create(x, i)).CopyTo(y, i);
-        for (; i < x.Length; i++) y[i] = RowSimd.Exp(x[i]);
+            for (; i <= x.Length - 8; i += 8) VectorMath.Exp(Vector256.Create(x, i)).CopyTo(y, i);
+        for (; i < x.Length; i++) y[i] = VectorMath.Exp(x[i]);
         return y;
     }
 
@@ -100,7 +101,7 @@ public class RowSimdTests
         Assert.SkipUnless(Simd.IsSupported(width), $"no {width} here");
         float[] x = Rand.Floats(new Rng((ulong)(n + 1)), n, scale: 5f);
         var y = new float[n];
-        float sum = RowSimd.ExpShiftStore(x, 1.5f, y, width);
+        float sum = VectorMath.ExpShiftStore(x, 1.5f, y, width);
         double expected = 0;
         for (int i = 0; i < n; i++)
         {
@@ -109,7 +110,7 @@ public class RowSimdTests
             Assert.Equal(e, y[i], 2e-7 * e);
         }
         Assert.Equal(expected, sum, 1e-6 * (1 + expected));
-        Assert.Equal(sum, RowSimd.ExpShiftSum(x, 1.5f, width));
+        Assert.Equal(sum, VectorMath.ExpShiftSum(x, 1.5f, width));
     }
 
     [Theory, MemberData(nameof(WidthsAndLengths))]
@@ -120,9 +121,9 @@ public class RowSimdTests
         float[] a = Rand.Floats(rng, n, 3f), b = Rand.Floats(rng, n, 3f);
         double sum = 0, dot = 0; float max = float.NegativeInfinity;
         for (int i = 0; i < n; i++) { sum += a[i]; dot += (double)a[i] * b[i]; max = Math.Max(max, a[i]); }
-        Assert.Equal(max, RowSimd.Max(a, width));
-        Assert.Equal(sum, RowSimd.Sum(a, width), 1e-5 * (1 + n));
-        Assert.Equal(dot, RowSimd.Dot(a, b, width), 1e-5 * (1 + n));
+        Assert.Equal(max, VectorMath.Max(a, width));
+        Assert.Equal(sum, VectorMath.Sum(a, width), 1e-5 * (1 + n));
+        Assert.Equal(dot, VectorMath.Dot(a, b, width), 1e-5 * (1 + n));
     }
 
     [Theory, MemberData(nameof(WidthsAndLengths))]
@@ -132,9 +133,9 @@ public class RowSimdTests
         var rng = new Rng((ulong)(n + 200));
         float[] x = Rand.Floats(rng, n), y = Rand.Floats(rng, n);
         float[] scaled = (float[])y.Clone(), added = (float[])y.Clone(), plus = (float[])y.Clone();
-        RowSimd.Scale(scaled, 0.75f, width);
-        RowSimd.AddScaled(x, -1.25f, added, width);
-        RowSimd.AddScaled(x, 1f, plus, width);
+        VectorMath.Scale(scaled, 0.75f, width);
+        VectorMath.AddScaled(x, -1.25f, added, width);
+        VectorMath.AddScaled(x, 1f, plus, width);
         for (int i = 0; i < n; i++)
         {
             Assert.Equal(y[i] * 0.75f, scaled[i]);
