@@ -43,7 +43,7 @@ public sealed class TrainerTests : IDisposable
 
         // When it runs
         var steps = new List<TrainStep>();
-        TrainResult result = Trainer.Run(Tiny(dir), Fast, new Progress(steps.Add));
+        TrainResult result = Trainer.Run(Tiny(dir), Fast, new Progress(steps.Add), TestContext.Current.CancellationToken);
 
         // Then the loss fell, every output exists, and metrics have the documented fields
         var m = Metrics(dir);
@@ -72,12 +72,12 @@ public sealed class TrainerTests : IDisposable
     {
         // Given a straight 12-step run and the same recipe stopped after 6 steps
         string straight = Path.Combine(_root, "straight"), split = Path.Combine(_root, "split");
-        Trainer.Run(Tiny(straight, steps: 12), Fast);
-        TrainResult half = Trainer.Run(Tiny(split, steps: 12), Fast with { StopAfter = 6 });
+        Trainer.Run(Tiny(straight, steps: 12), Fast, null, TestContext.Current.CancellationToken);
+        TrainResult half = Trainer.Run(Tiny(split, steps: 12), Fast with { StopAfter = 6 }, null, TestContext.Current.CancellationToken);
         Assert.Equal(6, half.Step);
 
         // When the stopped run resumes
-        Trainer.Resume(split, Fast);
+        Trainer.Resume(split, Fast, null, TestContext.Current.CancellationToken);
 
         // Then every step's losses and the final weights and optimizer state are bitwise equal
         var a = Metrics(straight); var b = Metrics(split);
@@ -109,7 +109,7 @@ public sealed class TrainerTests : IDisposable
         };
 
         // When it runs
-        var e = Assert.Throws<TrainingDivergedException>(() => Trainer.Run(Tiny(dir, steps: 12, checkpointInterval: 4), options));
+        var e = Assert.Throws<TrainingDivergedException>(() => Trainer.Run(Tiny(dir, steps: 12, checkpointInterval: 4), options, null, TestContext.Current.CancellationToken));
 
         // Then the error names step, layer and op, and the step-4 checkpoint is intact
         Assert.Equal(7, e.Step);
@@ -128,7 +128,7 @@ public sealed class TrainerTests : IDisposable
         string dir = Path.Combine(_root, "busy");
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, "keep.txt"), "mine");
-        var e = Assert.Throws<InvalidRecipeException>(() => Trainer.Run(Tiny(dir), Fast));
+        var e = Assert.Throws<InvalidRecipeException>(() => Trainer.Run(Tiny(dir), Fast, null, TestContext.Current.CancellationToken));
         Assert.Contains("not empty", e.Message);
         Assert.Equal("mine", File.ReadAllText(Path.Combine(dir, "keep.txt")));
     }
