@@ -8,7 +8,18 @@ namespace Switchyard.Cli;
 public static class Program
 {
     /// <summary>Parses the command line and runs the chosen command; user errors print one line and exit 2.</summary>
-    public static int Main(string[] args) => Run(args, AnsiConsole.Console, Console.Out, Console.Error);
+    public static int Main(string[] args)
+    {
+        // Ctrl+C stops training after the current step with a checkpoint (resume with --resume).
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            if (cancel.IsCancellationRequested) return; // a second Ctrl+C ends the process
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        return Run(args, AnsiConsole.Console, Console.Out, Console.Error, cancel.Token);
+    }
 
     /// <summary>
     /// Runs the command line with injected output: <paramref name="console"/> for tables and progress,
@@ -20,6 +31,7 @@ public static class Program
         {
             TrainCommand.Create(console, cancel),
             RoutersCommand.Create(console, output),
+            CompareCommand.Create(console, cancel),
         };
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)

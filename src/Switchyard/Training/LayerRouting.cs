@@ -9,6 +9,7 @@ namespace Switchyard.Training;
 /// <param name="Entropy">Mean router entropy per token (nats).</param>
 /// <param name="ExpertsPerToken">Mean kept experts per token.</param>
 /// <param name="AuxLosses">Each auxiliary loss: name, raw value, coefficient.</param>
+/// <param name="FlopsPerToken">Forward expert FLOPs per token of the step (kept assignments and shared experts; router excluded).</param>
 public sealed record LayerRouting(
     int Layer, string Router, float[] Load, float LoadCv, float DroppedFraction, float Entropy, float ExpertsPerToken,
-    IReadOnlyList<(string Name, float Value, float Coefficient)> AuxLosses);
+    IReadOnlyList<(string Name, float Value, float Coefficient)> AuxLosses, double FlopsPerToken);

@@ -206,7 +206,7 @@ public sealed partial class Trainer
             var s = m.Layer.Statistics;
             var aux = new List<(string, float, float)>();
             foreach (var a in s.AuxLosses) aux.Add((a.Name, a.Value, a.Coefficient));
-            list.Add(new LayerRouting(i, _model.Config.RouterFor(i) ?? "top-k", s.Load.ToArray(), s.LoadCv, s.DroppedFraction, s.Entropy, s.ExpertsPerItemMean, aux));
+            list.Add(new LayerRouting(i, _model.Config.RouterFor(i) ?? "top-k", s.Load.ToArray(), s.LoadCv, s.DroppedFraction, s.Entropy, s.ExpertsPerItemMean, aux, m.Layer.FlopsPerToken));
         }
         return list;
     }

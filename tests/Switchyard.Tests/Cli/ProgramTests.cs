@@ -96,4 +96,24 @@ public sealed class ProgramTests
         }
         finally { Directory.Delete(root, recursive: true); }
     }
+
+    [Fact]
+    public void Compare_TwoRouters_WritesResultsJsonAndTable()
+    {
+        string root = Path.Combine(Path.GetTempPath(), $"switchyard-cmp-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(root);
+        try
+        {
+            string file = Path.Combine(root, "tiny.json");
+            File.WriteAllText(file, global::Switchyard.Training.RecipeJson.ToJson(TrainerTests.Tiny(null!) with { Out = null }));
+            string dir = Path.Combine(root, "cmp");
+            var (code, console, _, err) = Run("compare", "--routers", "top-k,hash", "--recipe", file, "--steps", "3", "--out", dir);
+            Assert.True(code == 0, err);
+            Assert.Contains("hash", console);
+            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "compare.json")));
+            Assert.Equal(2, doc.RootElement.GetProperty("routers").GetArrayLength());
+            Assert.True(File.Exists(Path.Combine(dir, "hash-seed1", "model.safetensors")));
+        }
+        finally { Directory.Delete(root, recursive: true); }
+    }
 }
