@@ -72,11 +72,16 @@ public sealed partial class Trainer
     {
         ArgumentNullException.ThrowIfNull(recipe);
         string dir = ChooseDirectory(recipe);
-        var trainer = new Trainer(recipe, dir, options ?? new TrainOptions());
-        Directory.CreateDirectory(dir);
-        AtomicFile.WriteAllText(Path.Combine(dir, RecipeFile), RecipeJson.ToJson(recipe));
-        File.WriteAllText(Path.Combine(dir, MetricsFile), "");
-        return trainer.Loop(progress, cancel);
+        int threads = ParallelRunner.Threads;
+        try
+        {
+            var trainer = new Trainer(recipe, dir, options ?? new TrainOptions());
+            Directory.CreateDirectory(dir);
+            AtomicFile.WriteAllText(Path.Combine(dir, RecipeFile), RecipeJson.ToJson(recipe));
+            File.WriteAllText(Path.Combine(dir, MetricsFile), "");
+            return trainer.Loop(progress, cancel);
+        }
+        finally { ParallelRunner.Threads = threads; } // the run's thread count is its own, not the process's
     }
 
     /// <summary>
@@ -95,10 +100,14 @@ public sealed partial class Trainer
         Recipe recipe = RecipeJson.Load(Path.Combine(runDirectory, RecipeFile));
         using var state = JsonDocument.Parse(File.ReadAllBytes(statePath));
         JsonElement root = state.RootElement;
-        int threads = root.GetProperty("threads").GetInt32();
-        var trainer = new Trainer(recipe with { Threads = threads }, runDirectory, options ?? new TrainOptions());
-        trainer.Restore(root);
-        return trainer.Loop(progress, cancel);
+        int threads = root.GetProperty("threads").GetInt32(), saved = ParallelRunner.Threads;
+        try
+        {
+            var trainer = new Trainer(recipe with { Threads = threads }, runDirectory, options ?? new TrainOptions());
+            trainer.Restore(root);
+            return trainer.Loop(progress, cancel);
+        }
+        finally { ParallelRunner.Threads = saved; }
     }
 
     static string ChooseDirectory(Recipe recipe)
