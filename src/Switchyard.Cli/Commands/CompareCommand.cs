@@ -12,8 +12,8 @@ internal static class CompareCommand
         var routers = new Option<string>("--routers") { Description = "Comma-separated catalog names, e.g. top-k,switch,hash.", Required = true };
         var seeds = new Option<int>("--seeds") { Description = "Seeds per router (recipe seed, +1, ...).", DefaultValueFactory = _ => 1 };
         var recipe = new Option<FileInfo?>("--recipe") { Description = "Recipe JSON (default: the embedded recipe)." };
-        var steps = new Option<int?>("--steps") { Description = "Optimizer steps per run (the same budget for every router)." };
-        var threads = new Option<int?>("--threads") { Description = "Kernel threads (default: all cores)." };
+        var steps = TrainCommand.Int("--steps", "Optimizer steps per run (the same budget for every router).");
+        var threads = TrainCommand.Int("--threads", "Kernel threads (default: all cores).");
         var output = new Option<string?>("--out") { Description = "Comparison directory (default runs/compare-<routers>)." };
         var command = new Command("compare", "Train the same recipe with several routers and seeds; tabulate validation loss, load and cost.")
         {

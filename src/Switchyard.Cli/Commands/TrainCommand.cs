@@ -12,16 +12,16 @@ internal static class TrainCommand
     public static Command Create(IAnsiConsole console, CancellationToken cancel)
     {
         var recipe = new Option<FileInfo?>("--recipe") { Description = "Recipe JSON; its fields override the embedded default recipe." };
-        var steps = new Option<int?>("--steps") { Description = "Optimizer steps." };
+        var steps = Int("--steps", "Optimizer steps.");
         var router = new Option<string?>("--router") { Description = "Router catalog name for every MoE layer (see `switchyard routers`)." };
         var seed = new Option<long?>("--seed") { Description = "Seed of weights, data split, batch order and routing noise." };
         var output = new Option<string?>("--out") { Description = "Run directory (default runs/<name>, suffixed if it exists)." };
         var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue the run in this directory from its checkpoint (bit-identical)." };
-        var threads = new Option<int?>("--threads") { Description = "Kernel threads (default: all cores)." };
+        var threads = Int("--threads", "Kernel threads (default: all cores).");
         var lr = new Option<double?>("--lr") { Description = "Peak learning rate." };
-        var batch = new Option<int?>("--batch-size") { Description = "Sequences per step." };
-        var evalInterval = new Option<int?>("--eval-interval") { Description = "Evaluate every N steps (0 = only at the end)." };
-        var stopAfter = new Option<int?>("--stop-after") { Description = "Stop with a checkpoint after this step (resume later with --resume)." };
+        var batch = Int("--batch-size", "Sequences per step.");
+        var evalInterval = Int("--eval-interval", "Evaluate every N steps (0 = only at the end).");
+        var stopAfter = Int("--stop-after", "Stop with a checkpoint after this step (resume later with --resume).");
         var name = new Option<string?>("--name") { Description = "Run name." };
         var command = new Command("train", "Train a small MoE language model from a recipe (the embedded default without arguments).")
         {
@@ -66,6 +66,19 @@ internal static class TrainCommand
         });
         return command;
     }
+
+    /// <summary>An integer option whose parse error reads "--steps must be an integer, found 'abc'".</summary>
+    internal static Option<int?> Int(string name, string description) => new(name)
+    {
+        Description = description,
+        CustomParser = r =>
+        {
+            string text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+            if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int v)) return v;
+            r.AddError($"{name}: must be an integer, found '{text}'");
+            return null;
+        },
+    };
 
     static int? Positive(int? value, string flag) =>
         value is null or > 0 ? value : throw new InvalidRecipeException(flag, 0, $"must be a positive integer, found {value}");

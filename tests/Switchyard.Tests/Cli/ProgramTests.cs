@@ -65,6 +65,14 @@ public sealed class ProgramTests
     }
 
     [Fact]
+    public void Train_NonIntegerSteps_OneLineNamingTheFlag()
+    {
+        var (code, _, _, err) = Run("train", "--steps", "abc");
+        Assert.Equal(2, code);
+        Assert.Equal("error: --steps: must be an integer, found 'abc'", err.TrimEnd());
+    }
+
+    [Fact]
     public void Train_UnknownFlagOrRouter_OneLineAndExitCode2()
     {
         var (code, _, _, err) = Run("train", "--bogus");
