@@ -1,5 +1,6 @@
 using Switchyard.Autograd;
 using Switchyard.Nn;
+using Switchyard.Routing;
 using Switchyard.Tensors;
 
 namespace Switchyard.Models;
@@ -43,6 +44,7 @@ public sealed partial class DecoderModel : Module
             : new LanguageModelHead(config.HiddenSize, config.VocabSize, rng, (float)config.InitializerRange));
         // Its own stream, split off after the weights, so noise never shifts the initialisation.
         Rng = new Rng(rng.NextUInt64());
+        RoutingContext = new RoutingContext(Rng);
     }
 
     /// <summary>The configuration the model was built from.</summary>
@@ -62,6 +64,15 @@ public sealed partial class DecoderModel : Module
 
     /// <summary>The random source handed to layers for training-time noise.</summary>
     public Rng Rng { get; }
+
+    /// <summary>
+    /// The one routing context every MoE layer's router receives. Before a forward pass the caller may
+    /// set its side information (<see cref="RoutingContext.TaskIds"/>, <see cref="RoutingContext.LanguageIds"/>,
+    /// <see cref="RoutingContext.Override"/>, <see cref="RoutingContext.State"/>, …); the model sets token
+    /// ids, positions, sequence length, training flag and random source per pass, the layer per layer,
+    /// and resets <see cref="RoutingContext.State"/> at the start of each pass.
+    /// </summary>
+    public RoutingContext RoutingContext { get; }
 
     /// <summary>Auxiliary losses the layers reported in the last forward pass (valid until the tape is reset).</summary>
     public AuxiliaryLosses AuxiliaryLosses { get; } = new();
@@ -89,9 +100,17 @@ public sealed partial class DecoderModel : Module
         if (Config.EmbeddingMultiplier != 1) x = tape.Scale(x, (float)Config.EmbeddingMultiplier);
         ReadOnlyMemory<int> tokenIds = tape.CopyInts(ids);
         ReadOnlyMemory<int> positions = Positions(batch, seq);
+        var routing = RoutingContext;
+        routing.TokenIds = tokenIds;
+        routing.Positions = positions;
+        routing.SequenceLength = seq;
+        routing.Training = Training;
+        routing.Rng = Rng;
+        routing.State?.Reset(); // cross-layer router state lives for one pass
         for (int i = 0; i < Model.Layers.Count; i++)
         {
-            var context = new LayerContext(tokenIds, positions, batch, seq, i, Training, Rng, AuxiliaryLosses);
+            routing.Layer = i;
+            var context = new LayerContext(tokenIds, positions, batch, seq, i, Training, Rng, AuxiliaryLosses, routing);
             DecoderLayer layer = Model.Layers[i];
             x = layer.Forward(tape, x, context);
             StatsSink?.OnFeedForward(i, layer.FeedForward, batch * seq);

@@ -1,3 +1,4 @@
+using Switchyard.Routing;
 using Switchyard.Tensors;
 
 namespace Switchyard.Models;
@@ -15,9 +16,14 @@ namespace Switchyard.Models;
 /// <param name="Training">Whether this is a training step (noise, jitter, load counting for bias balancers).</param>
 /// <param name="Rng">The model's random source for training-time noise (deterministic for a seed).</param>
 /// <param name="Losses">Where the block adds its auxiliary losses; the model sums them into the training loss.</param>
+/// <param name="Routing">
+/// The model's routing context, already set for this layer (token ids, positions, sequence length,
+/// layer, training flag, random source) plus whatever side information the caller put on
+/// <see cref="DecoderModel.RoutingContext"/> (task, language ids, forced routing); pass it to a router as is.
+/// </param>
 public readonly record struct LayerContext(
     ReadOnlyMemory<int> TokenIds, ReadOnlyMemory<int> Positions, int Batch, int Seq, int Layer, bool Training, Rng Rng,
-    AuxiliaryLosses Losses)
+    AuxiliaryLosses Losses, RoutingContext Routing)
 {
     /// <summary>Rows in the batch, batch·seq.</summary>
     public int Rows => Batch * Seq;

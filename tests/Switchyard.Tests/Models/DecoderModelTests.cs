@@ -194,10 +194,12 @@ public sealed class DecoderModelTests
         public Linear Gate { get; }
         public int[] SeenIds = [];
         public int[] SeenPositions = [];
+        public (int Layer, int Seq, int[] Tasks) SeenRouting;
         public override Var Forward(Tape tape, Var x, in LayerContext context)
         {
             SeenIds = context.TokenIds.ToArray();
             SeenPositions = context.Positions.ToArray();
+            SeenRouting = (context.Routing.Layer, context.Routing.SequenceLength, context.Routing.TaskIds.ToArray());
             Var scores = Gate.Forward(tape, x);
             context.Losses.Add("z_loss", context.Layer, tape.Mean(tape.Mul(scores, scores)), 0.5f);
             return _inner.Forward(tape, x, context);
@@ -231,6 +233,7 @@ public sealed class DecoderModelTests
         Assert.Contains("model.layers.1.mlp.gate_proj.weight", names);
         var sink = new Sink();
         model.StatsSink = sink;
+        model.RoutingContext.TaskIds = new[] { 5, 5, 5, 6, 6, 6 };
 
         // When the loss is computed
         var tape = new Tape(1 << 14);
@@ -246,6 +249,8 @@ public sealed class DecoderModelTests
         var block = (FakeMoe)model.Layers[0].FeedForward;
         Assert.Equal(Ids, block.SeenIds);
         Assert.Equal([0, 1, 2, 0, 1, 2], block.SeenPositions);
+        Assert.Equal((0, Seq), (block.SeenRouting.Layer, block.SeenRouting.Seq));
+        Assert.Equal([5, 5, 5, 6, 6, 6], block.SeenRouting.Tasks);
         // and the sink heard from both layers
         Assert.Equal([(0, 6), (1, 6)], sink.Calls.Select(c => (c.Layer, c.Rows)));
         Assert.Same(block, sink.Calls[0].Block);
