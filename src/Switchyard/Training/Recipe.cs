@@ -45,7 +45,7 @@ public sealed record Recipe
     public int BatchSize { get; init; } = 16;
 
     /// <summary>Optimizer steps.</summary>
-    public int Steps { get; init; } = 800;
+    public int Steps { get; init; } = 1200;
 
     /// <summary>Peak AdamW learning rate.</summary>
     public double LearningRate { get; init; } = 3e-3;
@@ -102,7 +102,7 @@ public sealed record Recipe
 
     /// <summary>
     /// The embedded default: a 2-layer Mixtral-style MoE (d 128, 8 experts of width 256, top-2,
-    /// load-balancing loss), byte tokenizer, 16 × 128 tokens per step, 800 steps on the bundled corpus.
+    /// load-balancing loss), byte tokenizer, 16 × 128 tokens per step, 1200 steps on the bundled corpus.
     /// </summary>
     public static Recipe Default => RecipeJson.Parse(DefaultJson, "default recipe");
 
@@ -126,7 +126,7 @@ public sealed record Recipe
           },
           "router": { "name": "top-k", "options": { "k": 2, "aux_alpha": 0.01 } },
           "data": { "mixture": "bundled", "tokenizer": "byte", "seq_len": 128, "batch_size": 16, "validation_fraction": 0.1 },
-          "steps": 800,
+          "steps": 1200,
           "optimizer": { "lr": 0.003, "beta1": 0.9, "beta2": 0.95, "eps": 1e-8, "weight_decay": 0.1 },
           "schedule": { "warmup_steps": 30, "min_lr": 0.0003 },
           "clip_norm": 1.0,
