@@ -135,6 +135,17 @@ public sealed partial class Tape
         return node;
     }
 
+    /// <summary>
+    /// Node <paramref name="index"/> of this step, in recording order (0 ≤ index &lt; <see cref="NodeCount"/>):
+    /// lets diagnostics walk the forward pass, e.g. to name the first op whose output is not finite.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">No such node in this step.</exception>
+    public TapeNode Node(int index)
+    {
+        if ((uint)index >= (uint)_nodeCount) throw new ArgumentOutOfRangeException(nameof(index), index, $"the step has {_nodeCount} nodes");
+        return _nodes[index];
+    }
+
     /// <summary>A tensor from the step arena (zeroed unless <paramref name="zero"/> is false), valid until <see cref="Reset"/>: workspace and saved state for ops.</summary>
     public Tensor Allocate(Shape shape, bool zero = true) => Arena.Allocate(shape, zero);
 
