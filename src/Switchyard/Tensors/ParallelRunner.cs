@@ -7,7 +7,8 @@ namespace Switchyard.Tensors;
 /// The one shared parallel helper: a fixed set of worker threads and static partitioning.
 /// Part p of a job always covers the same data whichever thread runs it, so results depend
 /// only on the number of parts (which kernels derive from <see cref="Threads"/>), never on
-/// scheduling. Nested or concurrent calls run their parts inline on the calling thread.
+/// scheduling. Nested calls (from inside a part) run inline; calls from different threads
+/// take turns.
 /// </summary>
 /// <remarks>
 /// Workers busy-wait for a short while after each job before blocking: a training or decode
@@ -52,11 +53,15 @@ public static class ParallelRunner
     public static void Run(IParallelJob job, int parts)
     {
         if (parts <= 0) return;
-        if (parts == 1 || _threads == 1 || _insideJob || !Monitor.TryEnter(Gate))
+        if (parts == 1 || _threads == 1 || _insideJob)
         {
             RunInline(job, parts);
             return;
         }
+        // Concurrent callers wait rather than run inline: part p then always runs on the same
+        // thread of a call, so per-thread scratch warmed by one call serves the next
+        // (running inline under contention made warm steps allocate on the caller's thread).
+        Monitor.Enter(Gate);
         try
         {
             int threads = Math.Min(_threads, parts);
