@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
+using Switchyard.Reports;
 using Switchyard.Training;
 
 namespace Switchyard.Cli.Commands;
@@ -9,7 +10,7 @@ internal static class CompareCommand
 {
     public static Command Create(IAnsiConsole console, CancellationToken cancel)
     {
-        var routers = new Option<string>("--routers") { Description = "Comma-separated catalog names, e.g. top-k,switch,hash.", Required = true };
+        var routers = new Option<string>("--routers") { Description = "Comma-separated catalog names, e.g. top-k,switch,hash; dense = the dense control of equal active parameters.", Required = true };
         var seeds = new Option<int>("--seeds") { Description = "Seeds per router (recipe seed, +1, ...).", DefaultValueFactory = _ => 1 };
         var recipe = new Option<FileInfo?>("--recipe") { Description = "Recipe JSON (default: the embedded recipe)." };
         var steps = TrainCommand.Int("--steps", "Optimizer steps per run (the same budget for every router).");
@@ -46,13 +47,16 @@ internal static class CompareCommand
                 });
             var table = new Table().Border(TableBorder.Rounded).Title($"{r.Steps} steps per run").AddColumn("router")
                 .AddColumn(new TableColumn("val loss").RightAligned()).AddColumn(new TableColumn("experts/tok").RightAligned())
-                .AddColumn(new TableColumn("expert MFLOP/tok").RightAligned()).AddColumn(new TableColumn("load CV").RightAligned())
+                .AddColumn(new TableColumn("FFN MFLOP/tok").RightAligned()).AddColumn(new TableColumn("load CV").RightAligned())
                 .AddColumn(new TableColumn("dropped").RightAligned()).AddColumn(new TableColumn("tok/s").RightAligned());
             foreach (var row in rows)
                 table.AddRow(Markup.Escape(row.Router), row.Seeds > 1 ? $"{row.ValLossMean:F4} ± {row.ValLossStd:F4}" : $"{row.ValLossMean:F4}",
-                    $"{row.ExpertsPerToken:F2}", $"{row.ExpertFlopsPerToken / 1e6:F2}", $"{row.LoadCv:F3}", $"{100 * row.DroppedFraction:F1}%", $"{row.TokensPerSecond:F0}");
+                    row.IsDense ? "—" : $"{row.ExpertsPerToken:F2}", $"{row.ExpertFlopsPerToken / 1e6:F2}",
+                    row.IsDense ? "—" : $"{row.LoadCv:F3}", row.IsDense ? "—" : $"{100 * row.DroppedFraction:F1}%", $"{row.TokensPerSecond:F0}");
             console.Write(table);
+            foreach (var verdict in RouterComparison.VersusDense(rows)) console.WriteLine(verdict.ToString());
             console.MarkupLine($"results: {Markup.Escape(Path.Combine(dir, RouterComparison.ResultsFile))}");
+            if (rows.Count > 0) console.MarkupLine($"loss curves: {Markup.Escape(ComparisonPlot.Write(dir, rows, r.Steps))}");
             return 0;
         });
         return command;

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Spectre.Console;
 using Switchyard.Routing.Catalog;
+using Switchyard.Training;
 
 namespace Switchyard.Cli.Commands;
 
@@ -31,6 +32,8 @@ internal static class RoutersCommand
                     new Markup($"{Markup.Escape(e.Paper)}\n[dim]arXiv:{Markup.Escape(e.ArXiv)}[/]"), new Markup(options));
             }
             console.Write(table);
+            console.MarkupLine($"[dim]train --router and compare --routers also take [bold]{RouterComparison.Dense}[/]: not a router but the dense control "
+                + "(one SwiGLU MLP of width k·F + shared width per layer: equal active parameters; docs/training.md).[/]");
             return 0;
         });
         return command;

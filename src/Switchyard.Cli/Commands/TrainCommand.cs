@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
-using Switchyard.Routing.Catalog;
 using Switchyard.Training;
 
 namespace Switchyard.Cli.Commands;
@@ -13,7 +12,7 @@ internal static class TrainCommand
     {
         var recipe = new Option<FileInfo?>("--recipe") { Description = "Recipe JSON; its fields override the embedded default recipe." };
         var steps = Int("--steps", "Optimizer steps.");
-        var router = new Option<string?>("--router") { Description = "Router catalog name for every MoE layer (see `switchyard routers`)." };
+        var router = new Option<string?>("--router") { Description = "Router catalog name for every MoE layer (see `switchyard routers`), or dense for the dense control of equal active parameters." };
         var seed = new Option<long?>("--seed") { Description = "Seed of weights, data split, batch order and routing noise." };
         var output = new Option<string?>("--out") { Description = "Run directory (default runs/<name>, suffixed if it exists)." };
         var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue the run in this directory from its checkpoint (bit-identical)." };
@@ -46,8 +45,8 @@ internal static class TrainCommand
                     r = r with { Steps = s, WarmupSteps = Math.Min(r.WarmupSteps, s / 10), EvalInterval = Math.Min(r.EvalInterval, s) };
                 if (parse.GetValue(router) is { } rn)
                 {
-                    RouterCatalog.Get(rn); // unknown names fail here, listing the catalog
-                    r = r with { Router = rn, RouterOptions = rn == r.Router ? r.RouterOptions : null };
+                    // Unknown names fail here, listing the catalog; "dense" takes the model's dense control.
+                    r = RouterComparison.ForRouter(r, rn);
                 }
                 if (parse.GetValue(seed) is { } sd)
                     r = r with { Seed = sd >= 0 ? (ulong)sd : throw new InvalidRecipeException("--seed", 0, $"must be a non-negative integer, found {sd}") };

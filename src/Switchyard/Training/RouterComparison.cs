@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Switchyard.Formats;
+using Switchyard.Models;
 using Switchyard.Routing.Catalog;
 
 namespace Switchyard.Training;
@@ -14,8 +15,54 @@ public static class RouterComparison
     /// <summary>The results file inside the comparison directory.</summary>
     public const string ResultsFile = "compare.json";
 
+    /// <summary>
+    /// The pseudo-router name of the dense control (shared/specs/baselines.md §9): the recipe's
+    /// model as <see cref="ModelConfig.DenseControl"/>, same steps, data and seeds. Not a catalog
+    /// router: it replaces the MoE blocks rather than routing them.
+    /// </summary>
+    public const string Dense = "dense";
+
+    /// <summary>
+    /// The recipe with <paramref name="router"/> for every MoE layer: a catalog name (its options kept
+    /// when it is already the recipe's router, per-layer overrides dropped), or <see cref="Dense"/> for
+    /// the dense control of equal active parameters.
+    /// </summary>
+    /// <exception cref="InvalidRecipeException">The name is neither a catalog router nor <c>dense</c>, or <c>dense</c> is asked of a model with no MoE layer.</exception>
+    public static Recipe ForRouter(Recipe recipe, string router, string flag = "--router")
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        ArgumentNullException.ThrowIfNull(router);
+        if (router == Dense)
+        {
+            if (!recipe.Model.IsMoe) throw new InvalidRecipeException(flag, 0, "'dense' needs an MoE model to take the dense control of; this recipe's model has no MoE layer");
+            return recipe with { Model = recipe.Model.DenseControl(), Router = null, RouterOptions = null, RouterLayers = [] };
+        }
+        if (!RouterCatalog.Names.Contains(router))
+            throw new InvalidRecipeException(flag, 0, $"unknown router '{router}' (known: {string.Join(", ", RouterCatalog.Names)}; or '{Dense}' for the dense control)");
+        return recipe with { Router = router, RouterOptions = router == recipe.Router ? recipe.RouterOptions : null, RouterLayers = [] };
+    }
+
+    /// <summary>Each MoE row against the <see cref="Dense"/> row (empty when there is none).</summary>
+    public static IReadOnlyList<DenseVerdict> VersusDense(IReadOnlyList<ComparisonRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ComparisonRow? dense = rows.FirstOrDefault(r => r.IsDense);
+        if (dense is null) return [];
+        return [.. rows.Where(r => !r.IsDense).Select(r => new DenseVerdict(r.Router, r.ValLossMean, r.ValLossStd, dense.ValLossMean, dense.ValLossStd, Math.Min(r.Seeds, dense.Seeds)))];
+    }
+
+    /// <summary>Forward FLOPs per token of a model's dense SwiGLU FFNs (3 matrices of d × width each).</summary>
+    static double DenseFfnFlopsPerToken(ModelConfig model)
+    {
+        double flops = 0;
+        for (int i = 0; i < model.NumHiddenLayers; i++)
+            if (model.LayerKind(i) == FeedForwardKind.Dense) flops += 2.0 * 3 * model.HiddenSize * model.IntermediateSize;
+        return flops;
+    }
+
     /// <summary>Runs every router × seed (seeds <c>recipe.Seed</c>, +1, …) into <paramref name="directory"/> (created; must be absent or empty).</summary>
     /// <remarks><paramref name="started"/> is called before each run with (router, seed, index, total); <paramref name="progress"/> gets every run's steps.</remarks>
+    /// <remarks>A router may be <see cref="Dense"/>: the dense control (<see cref="ForRouter"/>).</remarks>
     /// <exception cref="InvalidRecipeException">A router name is unknown, seeds &lt; 1, or the directory is not empty.</exception>
     public static IReadOnlyList<ComparisonRow> Run(Recipe recipe, IReadOnlyList<string> routers, int seeds, string directory,
         TrainOptions? options = null, Action<string, ulong, int, int>? started = null, IProgress<TrainStep>? progress = null, CancellationToken cancel = default)
@@ -24,9 +71,7 @@ public static class RouterComparison
         ArgumentNullException.ThrowIfNull(routers);
         if (routers.Count == 0) throw new InvalidRecipeException("--routers", 0, "needs at least one router");
         if (seeds < 1) throw new InvalidRecipeException("--seeds", 0, $"must be a positive integer, found {seeds}");
-        foreach (string r in routers)
-            if (!RouterCatalog.Names.Contains(r))
-                throw new InvalidRecipeException("--routers", 0, $"unknown router '{r}' (known: {string.Join(", ", RouterCatalog.Names)})");
+        foreach (string r in routers) ForRouter(recipe, r, "--routers"); // every name fails before any run starts
         if (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any())
             throw new InvalidRecipeException("out", 0, $"'{directory}' exists and is not empty");
         Directory.CreateDirectory(directory);
@@ -36,29 +81,30 @@ public static class RouterComparison
         foreach (string router in routers)
         {
             var results = new List<TrainResult>();
+            var curves = new List<CurveRecorder>();
+            Recipe routed = ForRouter(recipe, router, "--routers");
             for (int s = 0; s < seeds && !cancel.IsCancellationRequested; s++)
             {
                 ulong seed = recipe.Seed + (ulong)s;
                 started?.Invoke(router, seed, index++, total);
-                var r = recipe with
-                {
-                    Router = router, RouterOptions = router == recipe.Router ? recipe.RouterOptions : null, RouterLayers = [],
-                    Seed = seed, Name = $"{router}-seed{seed}", Out = Path.Combine(directory, $"{router}-seed{seed}"),
-                };
-                results.Add(Trainer.Run(r, options, progress, cancel));
+                var r = routed with { Seed = seed, Name = $"{router}-seed{seed}", Out = Path.Combine(directory, $"{router}-seed{seed}") };
+                var curve = new CurveRecorder(progress);
+                results.Add(Trainer.Run(r, options, curve, cancel));
+                curves.Add(curve);
             }
             if (results.Count == 0) break;
             double[] losses = [.. results.Select(x => x.Validation?.Loss ?? double.NaN)];
             double mean = losses.Average();
             double std = losses.Length < 2 ? 0 : Math.Sqrt(losses.Sum(l => (l - mean) * (l - mean)) / (losses.Length - 1));
             static double Mean(IEnumerable<double> xs) => xs.DefaultIfEmpty(0).Average();
+            bool dense = router == Dense;
             rows.Add(new ComparisonRow(router, results.Count, mean, std,
-                Mean(results.Select(x => Mean(x.Layers.Select(l => (double)l.ExpertsPerToken)))),
-                Mean(results.Select(x => x.Layers.Sum(l => l.FlopsPerToken))),
+                dense ? double.NaN : Mean(results.Select(x => Mean(x.Layers.Select(l => (double)l.ExpertsPerToken)))),
+                dense ? DenseFfnFlopsPerToken(routed.Model) : Mean(results.Select(x => x.Layers.Sum(l => l.FlopsPerToken))),
                 Mean(results.Select(x => Mean(x.Layers.Select(l => (double)l.LoadCv)))),
                 Mean(results.Select(x => Mean(x.Layers.Select(l => (double)l.DroppedFraction)))),
                 Mean(results.Select(x => x.TokensPerSecond)),
-                [.. results.Select(x => x.RunDirectory)]));
+                [.. results.Select(x => x.RunDirectory)], CurveRecorder.MeanTrain(curves), CurveRecorder.MeanValidation(curves)));
         }
         Write(Path.Combine(directory, ResultsFile), recipe, rows);
         return rows;
@@ -80,7 +126,7 @@ public static class RouterComparison
                 w.WriteNumber("seeds", r.Seeds);
                 w.WriteNumber("val_loss_mean", r.ValLossMean);
                 w.WriteNumber("val_loss_std", r.ValLossStd);
-                w.WriteNumber("experts_per_token", r.ExpertsPerToken);
+                if (r.IsDense) w.WriteNull("experts_per_token"); else w.WriteNumber("experts_per_token", r.ExpertsPerToken);
                 w.WriteNumber("expert_flops_per_token", r.ExpertFlopsPerToken);
                 w.WriteNumber("load_cv", r.LoadCv);
                 w.WriteNumber("dropped", r.DroppedFraction);
@@ -88,6 +134,32 @@ public static class RouterComparison
                 w.WriteStartArray("runs");
                 foreach (string d in r.RunDirectories) w.WriteStringValue(d);
                 w.WriteEndArray();
+                w.WriteStartArray("validation_curve");
+                foreach (var (step, loss) in r.ValidationCurve)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("step", step);
+                    w.WriteNumber("loss", loss);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteStartArray("versus_dense");
+            foreach (var v in VersusDense(rows))
+            {
+                w.WriteStartObject();
+                w.WriteString("router", v.Router);
+                w.WriteNumber("moe_val_loss_mean", v.MoeMean);
+                w.WriteNumber("moe_val_loss_std", v.MoeStd);
+                w.WriteNumber("dense_val_loss_mean", v.DenseMean);
+                w.WriteNumber("dense_val_loss_std", v.DenseStd);
+                w.WriteNumber("difference", v.Difference);
+                if (double.IsNaN(v.Sigmas)) w.WriteNull("sigmas"); else w.WriteNumber("sigmas", v.Sigmas);
+                w.WriteBoolean("moe_better", v.MoeBetter);
+                w.WriteBoolean("beyond_2_sigma", v.Significant);
+                w.WriteString("verdict", v.ToString());
                 w.WriteEndObject();
             }
             w.WriteEndArray();

@@ -39,6 +39,7 @@ public sealed class ProgramTests
         var (code, console, _, _) = Run("routers");
         Assert.Equal(0, code);
         foreach (string name in RouterCatalog.Names) Assert.Contains(name, console);
+        Assert.Contains("also take dense", console);
         Assert.Contains("2401.04088", console);
     }
 
@@ -123,5 +124,46 @@ public sealed class ProgramTests
             Assert.True(File.Exists(Path.Combine(dir, "hash-seed1", "model.safetensors")));
         }
         finally { Directory.Delete(root, recursive: true); }
+    }
+
+    [Fact]
+    public void Compare_TopKAndDense_BothRowsVerdictAndLossPlot()
+    {
+        string root = Path.Combine(Path.GetTempPath(), $"switchyard-cmp-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(root);
+        try
+        {
+            // Given a tiny recipe, compared with its dense control for 3 steps and 1 seed
+            string file = Path.Combine(root, "tiny.json");
+            File.WriteAllText(file, global::Switchyard.Training.RecipeJson.ToJson(TrainerTests.Tiny(null!) with { Out = null }));
+            string dir = Path.Combine(root, "cmp");
+            var (code, console, _, err) = Run("compare", "--routers", "top-k,dense", "--recipe", file, "--steps", "3", "--out", dir);
+
+            // Then the table has both rows and the verdict line, compare.json the rows and the verdict, and loss.png exists
+            Assert.True(code == 0, err);
+            Assert.Contains("top-k vs dense:", console);
+            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "compare.json")));
+            var rows = doc.RootElement.GetProperty("routers").EnumerateArray().ToList();
+            Assert.Equal(["top-k", "dense"], rows.Select(r => r.GetProperty("router").GetString()));
+            Assert.Equal(JsonValueKind.Null, rows[1].GetProperty("experts_per_token").ValueKind);
+            Assert.True(rows[1].GetProperty("expert_flops_per_token").GetDouble() > 0);
+            var verdict = doc.RootElement.GetProperty("versus_dense").EnumerateArray().Single();
+            Assert.Equal("top-k", verdict.GetProperty("router").GetString());
+            Assert.StartsWith("top-k vs dense:", verdict.GetProperty("verdict").GetString());
+            string config = File.ReadAllText(Path.Combine(dir, "dense-seed1", "config.json"));
+            Assert.Contains("\"llama\"", config);
+            byte[] png = File.ReadAllBytes(Path.Combine(dir, "loss.png"));
+            Assert.NotEmpty(global::Switchyard.Tests.Reports.PngWriterTests.Chunks(png));
+        }
+        finally { Directory.Delete(root, recursive: true); }
+    }
+
+    [Fact]
+    public void Compare_UnknownRouter_OneLineErrorMentioningDense()
+    {
+        var (code, _, _, err) = Run("compare", "--routers", "top-k,nope", "--steps", "1", "--out", Path.Combine(Path.GetTempPath(), $"switchyard-cmp-{Guid.NewGuid():N}"));
+        Assert.Equal(2, code);
+        Assert.Contains("unknown router 'nope'", err);
+        Assert.Contains("dense", err);
     }
 }
