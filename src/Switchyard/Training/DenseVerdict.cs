@@ -29,7 +29,7 @@ public sealed record DenseVerdict(string Router, double MoeMean, double MoeStd, 
     /// <summary>Whether the difference exceeds twice <see cref="Sigma"/> (false with one seed: nothing to judge it by).</summary>
     public bool Significant => Sigma > 0 && Math.Abs(Difference) > 2 * Sigma;
 
-    /// <summary>One line, e.g. <c>top-k vs dense: 1.749 ± 0.004 vs 1.802 ± 0.006 → MoE better by 0.053 nats (&gt; 2σ)</c>.</summary>
+    /// <summary>One line (± std only with two seeds or more), e.g. <c>top-k vs dense: 1.749 ± 0.004 vs 1.802 ± 0.006 → MoE better by 0.053 nats (&gt; 2σ)</c>.</summary>
     public override string ToString()
     {
         var c = CultureInfo.InvariantCulture;
@@ -37,7 +37,9 @@ public sealed record DenseVerdict(string Router, double MoeMean, double MoeStd, 
         string spread = Seeds < 2 ? "1 seed: no spread to judge by"
             : Sigma == 0 ? "no spread"
             : Significant ? "> 2σ" : Math.Abs(Difference) > Sigma ? "> 1σ, < 2σ" : "within 1σ";
-        return string.Format(c, "{0} vs dense: {1:F3} ± {2:F3} vs {3:F3} ± {4:F3} → {5} by {6:F3} nats ({7})",
-            Router, MoeMean, MoeStd, DenseMean, DenseStd, who, Math.Abs(Difference), spread);
+        // With one seed there is no std to show: "± 0.000" would claim a precision the run does not have.
+        string Value(double mean, double std) => Seeds < 2 ? mean.ToString("F3", c) : string.Format(c, "{0:F3} ± {1:F3}", mean, std);
+        return string.Format(c, "{0} vs dense: {1} vs {2} → {3} by {4:F3} nats ({5})",
+            Router, Value(MoeMean, MoeStd), Value(DenseMean, DenseStd), who, Math.Abs(Difference), spread);
     }
 }

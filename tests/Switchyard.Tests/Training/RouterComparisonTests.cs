@@ -72,6 +72,6 @@ public sealed class RouterComparisonTests
         Assert.False(v.MoeBetter);
         Assert.False(v.Significant);
         Assert.True(double.IsNaN(v.Sigmas));
-        Assert.Contains("dense better by 0.100 nats (1 seed: no spread to judge by)", v.ToString());
+        Assert.Equal("top-k vs dense: 2.000 vs 1.900 → dense better by 0.100 nats (1 seed: no spread to judge by)", v.ToString());
     }
 }
