@@ -128,8 +128,9 @@ public static class RouterComparison
                 w.WriteNumber("val_loss_std", r.ValLossStd);
                 if (r.IsDense) w.WriteNull("experts_per_token"); else w.WriteNumber("experts_per_token", r.ExpertsPerToken);
                 w.WriteNumber("expert_flops_per_token", r.ExpertFlopsPerToken);
-                w.WriteNumber("load_cv", r.LoadCv);
-                w.WriteNumber("dropped", r.DroppedFraction);
+                // The dense control routes nothing: null rather than a 0 that reads as "perfectly balanced".
+                if (r.IsDense) { w.WriteNull("load_cv"); w.WriteNull("dropped"); }
+                else { w.WriteNumber("load_cv", r.LoadCv); w.WriteNumber("dropped", r.DroppedFraction); }
                 w.WriteNumber("tokens_per_s", r.TokensPerSecond);
                 w.WriteStartArray("runs");
                 foreach (string d in r.RunDirectories) w.WriteStringValue(d);

@@ -145,7 +145,8 @@ public sealed class ProgramTests
             using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "compare.json")));
             var rows = doc.RootElement.GetProperty("routers").EnumerateArray().ToList();
             Assert.Equal(["top-k", "dense"], rows.Select(r => r.GetProperty("router").GetString()));
-            Assert.Equal(JsonValueKind.Null, rows[1].GetProperty("experts_per_token").ValueKind);
+            foreach (string field in new[] { "experts_per_token", "load_cv", "dropped" })
+                Assert.Equal(JsonValueKind.Null, rows[1].GetProperty(field).ValueKind);
             Assert.True(rows[1].GetProperty("expert_flops_per_token").GetDouble() > 0);
             var verdict = doc.RootElement.GetProperty("versus_dense").EnumerateArray().Single();
             Assert.Equal("top-k", verdict.GetProperty("router").GetString());
