@@ -70,7 +70,7 @@ public sealed class MoeLayer : Module
         if (options.ExpertWidth % m != 0)
             throw new ArgumentException($"expert width {options.ExpertWidth} is not a multiple of the segmentation {m}", nameof(options));
         object? routerOptions = m == 1 ? options.RouterOptions : Segment(options.Router, options.RouterOptions, m);
-        Router router = RouterCatalog.Create(options.Router, new RouterSetup(options.ModelDim, options.RoutedExperts, rng), routerOptions);
+        Router router = RouterCatalog.Create(options.Router, new RouterSetup(options.ModelDim, options.RoutedExperts, rng) { TokenCounts = options.TokenCounts }, routerOptions);
         var experts = new SwiGluExperts(options.ModelDim, options.RoutedExperts, options.RoutedWidth, rng, options.InitStd, options.Naming);
         SwiGluMlp? shared = options.SharedWidth > 0 ? new SwiGluMlp(options.ModelDim, options.SharedWidth, rng, options.InitStd) : null;
         Linear? sharedGate = shared is not null && options.SharedExpertGate ? new Linear(options.ModelDim, 1, rng, initStd: options.InitStd) : null;

@@ -45,6 +45,9 @@ public sealed record MoeLayerOptions
     /// <summary>Standard deviation of the initial expert and shared weights (HF <c>initializer_range</c>).</summary>
     public float InitStd { get; init; } = 0.02f;
 
+    /// <summary>Token frequencies of the training corpus (by token id), for routers built from them (frequency-balanced hash routing); empty when unknown.</summary>
+    public ReadOnlyMemory<long> TokenCounts { get; init; }
+
     /// <summary>Routed experts after segmentation, E·m.</summary>
     public int RoutedExperts => Experts * Segments;
 

@@ -36,12 +36,19 @@ public sealed class MoeFeedForward : FeedForwardBlock
     }
 
     /// <summary>The factory <see cref="DecoderModel"/> takes: MoE layers as <see cref="MoeFeedForward"/>, dense ones as <see cref="FeedForwardBlocks.Dense"/>.</summary>
-    public static FeedForwardFactory Factory { get; } = FeedForwardBlocks.WithMoe(Create);
+    public static FeedForwardFactory Factory { get; } = FeedForwardBlocks.WithMoe((layer, config, rng) => Create(layer, config, rng));
+
+    /// <summary>
+    /// <see cref="Factory"/> for routers that need the training corpus's token frequencies
+    /// (frequency-balanced hash routing): <paramref name="tokenCounts"/> is indexed by token id.
+    /// </summary>
+    public static FeedForwardFactory FactoryWithTokenCounts(ReadOnlyMemory<long> tokenCounts) =>
+        FeedForwardBlocks.WithMoe((layer, config, rng) => Create(layer, config, rng, tokenCounts));
 
     /// <summary>Builds the MoE block of layer <paramref name="layer"/> of <paramref name="config"/>.</summary>
     /// <exception cref="UnknownRouterException">The layer names an unknown router.</exception>
     /// <exception cref="InvalidRouterOptionException">A router option is unknown, mistyped or out of range.</exception>
-    public static MoeFeedForward Create(int layer, ModelConfig config, Rng rng)
+    public static MoeFeedForward Create(int layer, ModelConfig config, Rng rng, ReadOnlyMemory<long> tokenCounts = default)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(rng);
@@ -74,6 +81,7 @@ public sealed class MoeFeedForward : FeedForwardBlock
             SharedExpertGate = config.SharedIntermediateSize > 0 && (preset?.SharedExpertGate ?? false),
             Naming = config.MoeNames == MoeTensorNames.Mixtral ? ExpertNaming.Mixtral : ExpertNaming.Projections,
             InitStd = (float)config.InitializerRange,
+            TokenCounts = tokenCounts,
         }, rng);
         return new MoeFeedForward(moe);
     }

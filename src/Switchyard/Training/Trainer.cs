@@ -53,7 +53,7 @@ public sealed partial class Trainer
         _mixture = DataMixture.Bundled(tokenizer, recipe.Seed, recipe.ValidationFraction);
         _batcher = new TokenBatcher(_mixture, recipe.BatchSize, recipe.SeqLen, recipe.Seed ^ 0x5EED_BA7C);
         ModelConfig config = recipe.ResolvedModel();
-        _model = new DecoderModel(config, new Rng(recipe.Seed), MoeFeedForward.Factory) { Training = true, StatsSink = _boundaries };
+        _model = new DecoderModel(config, new Rng(recipe.Seed), MoeFeedForward.FactoryWithTokenCounts(_mixture.TrainTokenCounts())) { Training = true, StatsSink = _boundaries };
         _named = _model.NamedParameters();
         _parameters = _model.Parameters();
         // Norm gains and biases are not decayed (GPT-2/llm.c convention): decay only matrices.

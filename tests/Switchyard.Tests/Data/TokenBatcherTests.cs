@@ -211,4 +211,16 @@ public sealed class TokenBatcherTests
         Assert.Throws<ArgumentException>(() => new DataMixture(ByteTokenizer.Instance,
             [new MixtureComponent("t", s, 1), new MixtureComponent("t", s, 1)]));
     }
+
+    [Fact]
+    public void TrainTokenCounts_BundledMixture_CountsEveryTrainingToken()
+    {
+        DataMixture m = DataMixture.Bundled(seed: 1);
+        long[] counts = m.TrainTokenCounts();
+        Assert.Equal(m.Tokenizer.VocabSize, counts.Length);
+        long total = 0;
+        for (int s = 0; s < m.Components.Count; s++) total += m.TrainTokens(s);
+        Assert.Equal(total, counts.Sum());
+        Assert.True(counts['e'] > counts['z'], "English text: 'e' is more frequent than 'z'");
+    }
 }

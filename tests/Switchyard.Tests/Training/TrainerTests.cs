@@ -13,12 +13,14 @@ public sealed class TrainerTests : IDisposable
         if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
     }
 
-    internal static Recipe Tiny(string outDir, int steps = 20, int checkpointInterval = 0) => RecipeJson.Parse($$"""
+    const string TopK = """{ "name": "top-k", "options": { "k": 2, "aux_alpha": 0.01 } }""";
+
+    internal static Recipe Tiny(string outDir, int steps = 20, int checkpointInterval = 0, string router = TopK) => RecipeJson.Parse($$"""
         {
           "name": "tiny",
           "model": { "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 2,
                      "num_key_value_heads": 1, "num_local_experts": 4, "num_experts_per_tok": 2 },
-          "router": { "name": "top-k", "options": { "k": 2, "aux_alpha": 0.01 } },
+          "router": {{router}},
           "data": { "seq_len": 32, "batch_size": 4 },
           "steps": {{steps}},
           "optimizer": { "lr": 0.01 },
@@ -65,6 +67,22 @@ public sealed class TrainerTests : IDisposable
         Assert.Contains(result.Validation!.BySource, g => g.Name == "tasks");
         Assert.True(result.UnigramEntropy is > 3 and < 6);
         Assert.Equal(20, JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, Trainer.StateFile))).RootElement.GetProperty("step").GetInt32());
+    }
+
+    [Fact]
+    public void Run_BalancedHashRouter_BuildsFromCorpusTokenCountsAndUsesEveryExpert()
+    {
+        // Given the tiny recipe with frequency-balanced hash routing (needs the corpus's token counts)
+        string dir = Path.Combine(_root, "hash");
+        Recipe recipe = Tiny(dir, steps: 4, router: """{ "name": "hash", "options": { "balanced": true } }""");
+
+        // When it trains
+        Trainer.Run(recipe, Fast, null, TestContext.Current.CancellationToken);
+
+        // Then every expert of every layer received tokens
+        foreach (JsonElement layer in Metrics(dir)[^1].GetProperty("layers").EnumerateArray())
+            foreach (JsonElement load in layer.GetProperty("load").EnumerateArray())
+                Assert.True(load.GetDouble() > 0, $"layer {layer}: an expert got no tokens");
     }
 
     [Fact]

@@ -65,6 +65,18 @@ public sealed class DataMixture
     /// <summary>Tokens (EOS separators included) in the training part of source <paramref name="source"/>.</summary>
     public int TrainTokens(int source) => Train[source].Length;
 
+    /// <summary>
+    /// How often each token id occurs in the training parts of all sources (indexed by id, length
+    /// <see cref="ITokenizer.VocabSize"/>): what frequency-balanced hash routing is built from.
+    /// </summary>
+    public long[] TrainTokenCounts()
+    {
+        var counts = new long[Tokenizer.VocabSize];
+        foreach (TokenStream stream in Train)
+            foreach (int id in stream.Tokens) counts[id]++;
+        return counts;
+    }
+
     /// <summary>Tokens (EOS separators included) in the validation part of source <paramref name="source"/>.</summary>
     public int ValidationTokens(int source) => Validation[source].Length;
 
