@@ -8,8 +8,6 @@ namespace Switchyard.Tensors;
 public sealed class Rng
 {
     ulong _s0, _s1, _s2, _s3;
-    float _spare;
-    bool _hasSpare;
 
     /// <summary>Creates a generator whose stream depends only on <paramref name="seed"/>.</summary>
     public Rng(ulong seed)
@@ -22,7 +20,7 @@ public sealed class Rng
     public (ulong S0, ulong S1, ulong S2, ulong S3) State
     {
         get => (_s0, _s1, _s2, _s3);
-        set { (_s0, _s1, _s2, _s3) = value; _hasSpare = false; }
+        set => (_s0, _s1, _s2, _s3) = value;
     }
 
     static ulong SplitMix(ref ulong x)
@@ -64,15 +62,15 @@ public sealed class Rng
     }
 
     /// <summary>Standard normal sample (Box–Muller in double, so every machine rounds the same way).</summary>
+    /// <remarks>
+    /// The second Box–Muller value is not cached: the four state words are then the whole
+    /// state, so a checkpoint resumes bit-identically even after an odd number of draws.
+    /// </remarks>
     public float NextNormal()
     {
-        if (_hasSpare) { _hasSpare = false; return _spare; }
         double u1 = 1.0 - NextDouble(); // (0, 1]: log is finite
         double u2 = NextDouble();
-        double r = Math.Sqrt(-2.0 * Math.Log(u1));
-        _spare = (float)(r * Math.Sin(2 * Math.PI * u2));
-        _hasSpare = true;
-        return (float)(r * Math.Cos(2 * Math.PI * u2));
+        return (float)(Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2));
     }
 
     /// <summary>Fills <paramref name="dst"/> with N(0, <paramref name="std"/>²) samples.</summary>

@@ -44,4 +44,14 @@ public class RngTests
         var other = new Rng(0) { State = state };
         Assert.Equal(expected, other.NextUInt64());
     }
+
+    [Fact]
+    public void State_RestoredAfterOddNumberOfNormals_ContinuesIdentically()
+    {
+        var rng = new Rng(11);
+        for (int i = 0; i < 3; i++) rng.NextNormal();
+        var state = rng.State;
+        float expected = rng.NextNormal();
+        Assert.Equal(expected, new Rng(0) { State = state }.NextNormal());
+    }
 }
