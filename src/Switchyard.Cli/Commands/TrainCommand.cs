@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
+using Switchyard.Routing.Catalog;
 using Switchyard.Training;
 
 namespace Switchyard.Cli.Commands;
@@ -58,6 +59,7 @@ internal static class TrainCommand
                 if (parse.GetValue(evalInterval) is { } ei) r = r with { EvalInterval = ei >= 0 ? ei : throw new InvalidRecipeException("--eval-interval", 0, $"must be a non-negative integer, found {ei}") };
                 if (parse.GetValue(name) is { } n) r = r with { Name = n };
                 Recipe final = r;
+                WarnIfNonCausal(console, final);
                 result = Run(console, p => Trainer.Run(final, options, p, cancel), $"train {final.Name}");
             }
             Summarize(console, result);
@@ -138,5 +140,16 @@ internal static class TrainCommand
         }
         console.MarkupLine($"[bold]throughput[/] {r.TokensPerSecond:F0} tokens/s, {r.FlopsPerToken / 1e6:F2} MFLOP/token (training), "
             + $"MFU {100 * r.Mfu:F1}% of a measured {r.PeakFlops / 1e9:F1} GFLOP/s GEMM peak");
+    }
+
+    // baselines.md §5: expert choice selects among all tokens of a batch, so later tokens
+    // influence earlier tokens' routing; fine for comparison, but say so.
+    static void WarnIfNonCausal(IAnsiConsole console, Recipe recipe)
+    {
+        foreach (string? name in recipe.RouterLayers.Select(l => l.Router).Prepend(recipe.Router))
+        {
+            if (RouterCatalog.Entries.FirstOrDefault(e => e.Name == name) is { IsCausal: false } entry)
+                console.MarkupLine($"[yellow]note:[/] router '{Markup.Escape(entry.Name)}' is not causal: a token's routing depends on later tokens of the batch; evaluate with the training batch shape.");
+        }
     }
 }

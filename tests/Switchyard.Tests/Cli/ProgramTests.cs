@@ -107,6 +107,25 @@ public sealed class ProgramTests
     }
 
     [Fact]
+    public void Train_ExpertChoiceRouter_NotesItIsNotCausal()
+    {
+        string root = Path.Combine(Path.GetTempPath(), $"switchyard-ec-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(root);
+        try
+        {
+            string file = Path.Combine(root, "tiny.json");
+            File.WriteAllText(file, global::Switchyard.Training.RecipeJson.ToJson(TrainerTests.Tiny(Path.Combine(root, "run"))));
+            var (code, console, _, err) = Run("train", "--recipe", file, "--steps", "2", "--router", "expert-choice");
+            Assert.True(code == 0, err);
+            Assert.Contains("'expert-choice' is not causal", console);
+            (code, console, _, err) = Run("train", "--recipe", file, "--steps", "2", "--out", Path.Combine(root, "run2"));
+            Assert.True(code == 0, err);
+            Assert.DoesNotContain("not causal", console);
+        }
+        finally { Directory.Delete(root, recursive: true); }
+    }
+
+    [Fact]
     public void Compare_TwoRouters_WritesResultsJsonAndTable()
     {
         string root = Path.Combine(Path.GetTempPath(), $"switchyard-cmp-{Guid.NewGuid():N}");
