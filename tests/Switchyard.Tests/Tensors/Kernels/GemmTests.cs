@@ -42,6 +42,28 @@ public class GemmTests
         }
     }
 
+    // Rows past MC take the blocked path; its macro-kernel walks tiles row by row when the packed
+    // B block (kc×nc) is at most half a KC×NC block, else column by column: n = 530 with k = 260
+    // gives a 256×530 block (column order) and a 4×530 one (row order) in the same product.
+    [Theory]
+    [InlineData(SimdWidth.V512)]
+    [InlineData(SimdWidth.V256)]
+    [InlineData(SimdWidth.Scalar)]
+    public void Multiply_BlockedPathBothTileOrders_MatchesDoubleReference(SimdWidth width)
+    {
+        Assert.SkipUnless(Simd.IsSupported(width), $"no {width} here");
+        var rng = new Rng(20240602);
+        const int m = 197, n = 530, k = 260;
+        foreach (var (ta, tb) in new[] { (false, false), (true, true) })
+        {
+            float[] a = Rand.Floats(rng, m * k), b = Rand.Floats(rng, k * n), c = Rand.Floats(rng, m * n);
+            double[] expected = Rand.ToDouble(c);
+            Gemm.Reference<double>(Rand.ToDouble(a), Rand.ToDouble(b), expected, m, n, k, ta, tb, 0.5);
+            Gemm.Multiply(a, b, c, m, n, k, ta, tb, 0.5f, width, threads: 1);
+            AssertClose(expected, c, k, $"{width} m={m} n={n} k={k} tA={ta} tB={tb}");
+        }
+    }
+
     [Fact]
     public void Multiply_BetaZero_IgnoresNaNInC()
     {

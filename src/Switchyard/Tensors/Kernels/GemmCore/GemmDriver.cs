@@ -159,8 +159,34 @@ internal static unsafe class GemmDriver
         }
     }
 
+    // Row order when the packed B block is at most half of a KC×NC block (AVX-512: 512 KiB,
+    // half this VM's 1 MiB L2): then it is re-read from L2, not L3, for every row of tiles.
+    // Measured on the grouped weight gradient (8 experts, 512 rows, 1 thread): 77 → 84–95 GFLOP/s.
+    static long RowOrderMaxB<TK>() where TK : struct, IMicroKernel => (long)TK.KC * TK.NC / 2;
+
+    /// <summary>
+    /// All MR×NR tiles of a packed mc×kc A block times a packed kc×nc B block. Tiles go row by
+    /// row (each A micro-panel stays in L1 while the B block streams from L2) when the B block
+    /// fits L2 comfortably, otherwise column by column (each B micro-panel stays in L1 while A
+    /// streams from L2). Row order walks C the way it is stored: each of a tile's MR rows
+    /// continues where the previous tile stopped, so the hardware prefetcher streams C, which
+    /// matters when C is cold and the depth is small (the grouped weight gradient writes one
+    /// fresh k×n matrix per expert, reducing over only that expert's rows). The order never
+    /// changes what a tile computes, so results are the same bits either way.
+    /// </summary>
     static void MacroKernel<TK>(GemmBuffers buf, float* packedB, int kc, int mc, int nc, float* c, nint ldc, float beta) where TK : struct, IMicroKernel
     {
+        if ((long)kc * nc <= RowOrderMaxB<TK>())
+        {
+            for (int ir = 0; ir < mc; ir += TK.MR)
+            {
+                int mr = Math.Min(TK.MR, mc - ir);
+                float* ap = buf.A + (nint)ir * kc;
+                for (int jr = 0; jr < nc; jr += TK.NR)
+                    Tile<TK>(buf, ap, packedB + (nint)jr * kc, kc, mr, Math.Min(TK.NR, nc - jr), c + ir * ldc + jr, ldc, beta);
+            }
+            return;
+        }
         for (int jr = 0; jr < nc; jr += TK.NR)
         {
             int nr = Math.Min(TK.NR, nc - jr);
@@ -170,17 +196,23 @@ internal static unsafe class GemmDriver
                 int mr = Math.Min(TK.MR, mc - ir);
                 float* ap = buf.A + (nint)ir * kc;
                 float* cp = c + ir * ldc + jr;
-                if (mr == TK.MR && nr == TK.NR)
-                {
-                    TK.Run(kc, ap, bp, cp, ldc, beta);
-                }
-                else
-                {
-                    // Edge tile: same kernel on zero-padded panels into scratch, then the valid part.
-                    TK.Run(kc, ap, bp, buf.Tile, TK.NR, 0f);
-                    StoreEdge(buf.Tile, TK.NR, cp, ldc, mr, nr, beta);
-                }
+                Tile<TK>(buf, ap, bp, kc, mr, nr, cp, ldc, beta);
             }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Tile<TK>(GemmBuffers buf, float* ap, float* bp, int kc, int mr, int nr, float* cp, nint ldc, float beta) where TK : struct, IMicroKernel
+    {
+        if (mr == TK.MR && nr == TK.NR)
+        {
+            TK.Run(kc, ap, bp, cp, ldc, beta);
+        }
+        else
+        {
+            // Edge tile: same kernel on zero-padded panels into scratch, then the valid part.
+            TK.Run(kc, ap, bp, buf.Tile, TK.NR, 0f);
+            StoreEdge(buf.Tile, TK.NR, cp, ldc, mr, nr, beta);
         }
     }
 
