@@ -2,6 +2,7 @@ using System.Text.Json;
 using Spectre.Console;
 using Switchyard.Cli;
 using Switchyard.Routing.Catalog;
+using Switchyard.Tests.TestSupport;
 using Switchyard.Tests.Training;
 
 namespace Switchyard.Tests.Cli;
@@ -9,6 +10,13 @@ namespace Switchyard.Tests.Cli;
 [Collection(TrainingCollection.Name)]
 public sealed class ProgramTests
 {
+    static string WriteRecipe(string root, global::Switchyard.Training.Recipe recipe)
+    {
+        string file = Path.Combine(root, "tiny.json");
+        File.WriteAllText(file, global::Switchyard.Training.RecipeJson.ToJson(recipe));
+        return file;
+    }
+
     static (int Code, string Console, string Out, string Err) Run(params string[] args)
     {
         var console = new StringWriter();
@@ -90,92 +98,72 @@ public sealed class ProgramTests
     [Fact]
     public void Train_TinyRecipe_PrintsDomainAndExpertLoadTables()
     {
-        string root = Path.Combine(Path.GetTempPath(), $"switchyard-cli-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(root);
-        try
-        {
-            string file = Path.Combine(root, "tiny.json");
-            File.WriteAllText(file, global::Switchyard.Training.RecipeJson.ToJson(TrainerTests.Tiny(Path.Combine(root, "run"))));
-            var (code, console, _, err) = Run("train", "--recipe", file, "--steps", "4");
-            Assert.True(code == 0, err);
-            Assert.Contains("validation loss per domain", console);
-            Assert.Contains("expert load per layer", console);
-            Assert.Contains("tokens/s", console);
-            Assert.True(File.Exists(Path.Combine(root, "run", "model.safetensors")));
-        }
-        finally { Directory.Delete(root, recursive: true); }
+        using var temp = new TempDirectory();
+        string root = temp.Path;
+        string file = WriteRecipe(root, TrainerTests.Tiny(Path.Combine(root, "run")));
+        var (code, console, _, err) = Run("train", "--recipe", file, "--steps", "4");
+        Assert.True(code == 0, err);
+        Assert.Contains("validation loss per domain", console);
+        Assert.Contains("expert load per layer", console);
+        Assert.Contains("tokens/s", console);
+        Assert.True(File.Exists(Path.Combine(root, "run", "model.safetensors")));
     }
 
     [Fact]
     public void Train_ExpertChoiceRouter_NotesItIsNotCausal()
     {
-        string root = Path.Combine(Path.GetTempPath(), $"switchyard-ec-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(root);
-        try
-        {
-            string file = Path.Combine(root, "tiny.json");
-            File.WriteAllText(file, global::Switchyard.Training.RecipeJson.ToJson(TrainerTests.Tiny(Path.Combine(root, "run"))));
-            var (code, console, _, err) = Run("train", "--recipe", file, "--steps", "2", "--router", "expert-choice");
-            Assert.True(code == 0, err);
-            Assert.Contains("'expert-choice' is not causal", console);
-            (code, console, _, err) = Run("train", "--recipe", file, "--steps", "2", "--out", Path.Combine(root, "run2"));
-            Assert.True(code == 0, err);
-            Assert.DoesNotContain("not causal", console);
-        }
-        finally { Directory.Delete(root, recursive: true); }
+        using var temp = new TempDirectory();
+        string root = temp.Path;
+        string file = WriteRecipe(root, TrainerTests.Tiny(Path.Combine(root, "run")));
+        var (code, console, _, err) = Run("train", "--recipe", file, "--steps", "2", "--router", "expert-choice");
+        Assert.True(code == 0, err);
+        Assert.Contains("'expert-choice' is not causal", console);
+        (code, console, _, err) = Run("train", "--recipe", file, "--steps", "2", "--out", Path.Combine(root, "run2"));
+        Assert.True(code == 0, err);
+        Assert.DoesNotContain("not causal", console);
     }
 
     [Fact]
     public void Compare_TwoRouters_WritesResultsJsonAndTable()
     {
-        string root = Path.Combine(Path.GetTempPath(), $"switchyard-cmp-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(root);
-        try
-        {
-            string file = Path.Combine(root, "tiny.json");
-            File.WriteAllText(file, global::Switchyard.Training.RecipeJson.ToJson(TrainerTests.Tiny(null!) with { Out = null }));
-            string dir = Path.Combine(root, "cmp");
-            var (code, console, _, err) = Run("compare", "--routers", "top-k,hash", "--recipe", file, "--steps", "3", "--out", dir);
-            Assert.True(code == 0, err);
-            Assert.Contains("hash", console);
-            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "compare.json")));
-            Assert.Equal(2, doc.RootElement.GetProperty("routers").GetArrayLength());
-            Assert.True(File.Exists(Path.Combine(dir, "hash-seed1", "model.safetensors")));
-        }
-        finally { Directory.Delete(root, recursive: true); }
+        using var temp = new TempDirectory();
+        string root = temp.Path;
+        string file = WriteRecipe(root, TrainerTests.Tiny(null!) with { Out = null });
+        string dir = Path.Combine(root, "cmp");
+        var (code, console, _, err) = Run("compare", "--routers", "top-k,hash", "--recipe", file, "--steps", "3", "--out", dir);
+        Assert.True(code == 0, err);
+        Assert.Contains("hash", console);
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "compare.json")));
+        Assert.Equal(2, doc.RootElement.GetProperty("routers").GetArrayLength());
+        Assert.True(File.Exists(Path.Combine(dir, "hash-seed1", "model.safetensors")));
     }
 
     [Fact]
     public void Compare_TopKAndDense_BothRowsVerdictAndLossPlot()
     {
-        string root = Path.Combine(Path.GetTempPath(), $"switchyard-cmp-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(root);
-        try
-        {
-            // Given a tiny recipe, compared with its dense control for 3 steps and 1 seed
-            string file = Path.Combine(root, "tiny.json");
-            File.WriteAllText(file, global::Switchyard.Training.RecipeJson.ToJson(TrainerTests.Tiny(null!) with { Out = null }));
-            string dir = Path.Combine(root, "cmp");
-            var (code, console, _, err) = Run("compare", "--routers", "top-k,dense", "--recipe", file, "--steps", "3", "--out", dir);
+        using var temp = new TempDirectory();
+        string root = temp.Path;
+        // Given a tiny recipe, compared with its dense control for 3 steps and 1 seed
+        string file = WriteRecipe(root, TrainerTests.Tiny(null!) with { Out = null });
+        string dir = Path.Combine(root, "cmp");
+        var (code, console, _, err) = Run("compare", "--routers", "top-k,dense", "--recipe", file, "--steps", "3", "--out", dir);
 
-            // Then the table has both rows and the verdict line, compare.json the rows and the verdict, and loss.png exists
-            Assert.True(code == 0, err);
-            Assert.Contains("top-k vs dense:", console);
-            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "compare.json")));
-            var rows = doc.RootElement.GetProperty("routers").EnumerateArray().ToList();
-            Assert.Equal(["top-k", "dense"], rows.Select(r => r.GetProperty("router").GetString()));
-            foreach (string field in new[] { "experts_per_token", "load_cv", "dropped" })
-                Assert.Equal(JsonValueKind.Null, rows[1].GetProperty(field).ValueKind);
-            Assert.True(rows[1].GetProperty("expert_flops_per_token").GetDouble() > 0);
-            var verdict = doc.RootElement.GetProperty("versus_dense").EnumerateArray().Single();
-            Assert.Equal("top-k", verdict.GetProperty("router").GetString());
-            Assert.StartsWith("top-k vs dense:", verdict.GetProperty("verdict").GetString());
-            string config = File.ReadAllText(Path.Combine(dir, "dense-seed1", "config.json"));
-            Assert.Contains("\"llama\"", config);
-            byte[] png = File.ReadAllBytes(Path.Combine(dir, "loss.png"));
-            Assert.NotEmpty(global::Switchyard.Tests.Reports.PngWriterTests.Chunks(png));
-        }
-        finally { Directory.Delete(root, recursive: true); }
+        // Then the table has both rows and the verdict line, compare.json the rows and the verdict, and loss.png exists
+        Assert.True(code == 0, err);
+        Assert.Contains("top-k vs dense:", console);
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "compare.json")));
+        var rows = doc.RootElement.GetProperty("routers").EnumerateArray().ToList();
+        Assert.Equal(["top-k", "dense"], rows.Select(r => r.GetProperty("router").GetString()));
+        foreach (string field in new[] { "experts_per_token", "load_cv", "dropped" })
+            Assert.Equal(JsonValueKind.Null, rows[1].GetProperty(field).ValueKind);
+        Assert.True(rows[1].GetProperty("expert_flops_per_token").GetDouble() > 0);
+        var verdict = doc.RootElement.GetProperty("versus_dense").EnumerateArray().Single();
+        Assert.Equal("top-k", verdict.GetProperty("router").GetString());
+        Assert.StartsWith("top-k vs dense:", verdict.GetProperty("verdict").GetString());
+        string config = File.ReadAllText(Path.Combine(dir, "dense-seed1", "config.json"));
+        Assert.Contains("\"llama\"", config);
+        byte[] png = File.ReadAllBytes(Path.Combine(dir, "loss.png"));
+        Assert.NotEmpty(global::Switchyard.Tests.Reports.PngWriterTests.Chunks(png));
     }
 
     [Fact]

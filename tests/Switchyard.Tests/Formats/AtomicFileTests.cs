@@ -1,4 +1,5 @@
 using Switchyard.Formats;
+using Switchyard.Tests.TestSupport;
 
 namespace Switchyard.Tests.Formats;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Switchyard.Models;
 using Switchyard.Tests.Formats;
+using Switchyard.Tests.TestSupport;
 
 namespace Switchyard.Tests.Models;
 

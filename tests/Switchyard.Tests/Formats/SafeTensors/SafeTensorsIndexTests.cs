@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Switchyard.Formats;
 using Switchyard.Tensors;
+using Switchyard.Tests.TestSupport;
 
 namespace Switchyard.Tests.Formats;
 

@@ -2,6 +2,7 @@ using System.Text;
 using Switchyard.Formats;
 using Switchyard.Tensors;
 using static Switchyard.Tests.Formats.SafeTensorsBytes;
+using Switchyard.Tests.TestSupport;
 
 namespace Switchyard.Tests.Formats;
 

@@ -1,4 +1,4 @@
-namespace Switchyard.Tests.Formats;
+namespace Switchyard.Tests.TestSupport;
 
 /// <summary>A fresh folder under the system temp path, deleted on dispose.</summary>
 public sealed class TempDirectory : IDisposable
