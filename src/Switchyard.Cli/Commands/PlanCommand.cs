@@ -110,9 +110,10 @@ internal static class PlanCommand
 
         if (!plan.Fits)
         {
-            console.MarkupLine($"[red]does not fit:[/] needs at least {ByteSize.Format(plan.MinimumBytes)} ({plan.MinimumBytes} bytes): non-expert weights "
+            console.MarkupLine($"[red]does not fit:[/] raise --memory or shorten --context; needs at least {ByteSize.Format(plan.MinimumBytes)} ({plan.MinimumBytes} bytes): non-expert weights "
                 + $"{ByteSize.Format(plan.NonExpertBytes)} + KV cache {ByteSize.Format(plan.KvCacheBytes)}"
                 + (m.ExpertCount > 0 ? $" + one expert slot {ByteSize.Format(plan.ExpertSlotBytes)}" : ""));
+            return;
         }
         else if (m.ExpertCount > 0)
         {
