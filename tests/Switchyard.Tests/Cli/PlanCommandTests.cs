@@ -67,7 +67,8 @@ public sealed class PlanCommandTests
         OffloadCheckpoint.Write(dir.Path);
         var (code, console, _, _) = Run("plan", "--model", dir.Path, "--memory", "1KB", "--mem-bw", "10", "--file-bw", "1");
         Assert.Equal(0, code);
-        Assert.Contains("does not fit: needs at least", console);
+        Assert.Contains("does not fit: raise --memory or shorten --context; needs at least", console);
+        Assert.DoesNotContain("expected decode", console);
         Assert.Contains("one expert slot 576 B", console);
     }
 
