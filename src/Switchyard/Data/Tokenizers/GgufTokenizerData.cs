@@ -81,8 +81,9 @@ public sealed record GgufTokenizerData
             var type = Type(id);
             if (!Enum.IsDefined(type)) throw Bad($"tokenizer.ggml.token_type[{id}]", $"expected 0–6, found {(int)type}");
             special[id] = type is GgufTokenType.Control or GgufTokenType.Unknown;
-            if (type is GgufTokenType.Control or GgufTokenType.UserDefined && t.Length > 0)
-                added.Add(new AddedToken(id, t, Special: type == GgufTokenType.Control));
+            // llama.cpp matches control, user-defined and unknown tokens in text (its special-token cache).
+            if (type is GgufTokenType.Control or GgufTokenType.UserDefined or GgufTokenType.Unknown && t.Length > 0)
+                added.Add(new AddedToken(id, t, Special: type != GgufTokenType.UserDefined));
         }
         if (UnknownId >= 0) special[UnknownId] = true;
 
