@@ -222,4 +222,25 @@ public sealed class HfTokenizerTests
         Assert.Equal(5, tok.VocabSize);
         Assert.Equal("abbab", tok.Decode(tok.Encode("abbxyab")));
     }
+
+    [Fact]
+    public void Load_MetaspaceAndLStripAddedToken_FollowTokenizersRules()
+    {
+        // Given a SentencePiece-style file with a Metaspace pre-tokenizer (prepend only at the text start)
+        // and a non-special added token that absorbs whitespace on its left
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("tokenizer.json"), """
+            {"model": {"type": "BPE", "vocab": {"▁": 0, "a": 1, "b": 2, "▁a": 3, "<m>": 4}, "merges": ["▁ a"]},
+             "pre_tokenizer": {"type": "Metaspace", "replacement": "▁", "prepend_scheme": "first", "split": true},
+             "decoder": {"type": "Metaspace", "replacement": "▁", "prepend_scheme": "first", "split": true},
+             "added_tokens": [{"id": 4, "content": "<m>", "special": false, "lstrip": true}]}
+            """);
+        PretrainedTokenizer tok = HfTokenizer.Load(dir.File("tokenizer.json"));
+
+        // Then: "a b" → ▁a ▁ b; " <m>" keeps no space; "a" after it gets no ▁ (not at the start)
+        Assert.Equal([3, 0, 2, 4, 1], tok.Encode("a b <m>a"));
+        Assert.Equal("a b<m>a", tok.Decode([3, 0, 2, 4, 1]));
+        Assert.False(tok.IsSpecial(4));
+        Assert.Equal(-1, tok.BosId);
+    }
 }
