@@ -40,7 +40,7 @@ internal unsafe struct GemmBatch
     {
         if (Kind == GemmBatchKind.Single) return Single;
         int r0 = Offsets[g], rows = Offsets[g + 1] - r0;
-        long weights = GemmDriver.Experiment == 2 ? 0 : (long)K * N;
+        long weights = (long)K * N;
         if (Kind == GemmBatchKind.GroupedRows)
         {
             return new GemmProblem

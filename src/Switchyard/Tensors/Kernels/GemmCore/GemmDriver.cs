@@ -25,8 +25,6 @@ internal static unsafe class GemmDriver
 
     [ThreadStatic] static Job? _job;
 
-    internal static int Experiment;
-
     sealed class Job : IParallelJob
     {
         public GemmBatch Batch;
@@ -128,7 +126,7 @@ internal static unsafe class GemmDriver
     /// <summary>C rows [r0, r1) × columns [c0, c1) of one problem; r0 is a multiple of MR.</summary>
     static void ComputeBlock<TK>(in GemmProblem p, int r0, int r1, int c0, int c1, GemmBuffers buf) where TK : struct, IMicroKernel
     {
-        if (typeof(TK) == typeof(MicroKernel8x32V512) && p.TransB && r1 - r0 <= TK.MC && Experiment != 50)
+        if (typeof(TK) == typeof(MicroKernel8x32V512) && p.TransB && r1 - r0 <= TK.MC)
         {
             ComputeUnpackedB(in p, r0, r1, c0, c1, buf, TK.KC, TK.NC);
             return;
@@ -149,8 +147,8 @@ internal static unsafe class GemmDriver
                     for (int jr = 0; jr < nc; jr += TK.NR)
                     {
                         int nr = Math.Min(TK.NR, nc - jr);
-                        if (Experiment != 1) GemmPacking.PackB<TK>(in p, pc, kc, jc + jr, nr, buf.B);
-                        if (Experiment != 3 && jr + TK.NR < nc) GemmPacking.PrefetchB<TK>(in p, pc, kc, jc + jr + TK.NR, Math.Min(TK.NR, nc - jr - TK.NR));
+                        GemmPacking.PackB<TK>(in p, pc, kc, jc + jr, nr, buf.B);
+                        if (jr + TK.NR < nc) GemmPacking.PrefetchB<TK>(in p, pc, kc, jc + jr + TK.NR, Math.Min(TK.NR, nc - jr - TK.NR));
                         MacroKernel<TK>(buf, buf.B, kc, r1 - r0, nr, p.C + r0 * p.Ldc + jc + jr, p.Ldc, beta);
                     }
                     continue;
@@ -169,9 +167,9 @@ internal static unsafe class GemmDriver
     /// <summary>
     /// C rows [r0, r1) × columns [c0, c1) of a problem with B stored n×k and few rows (≤ MC), on
     /// AVX-512: <see cref="UnpackedBKernelV512"/> reads B where it lies instead of transposing
-    /// it into panels. Same loops and depth blocking as the packed path (so the same bits): NC
-    /// columns → KC depth (pack Aᵀ once, it is small) → 8 columns (8 rows of B, kept in L1 while
-    /// every row panel uses them) → row panels of 32, then 16 and 8 for the rest of the rows.
+    /// it into panels. Same depth blocking as the packed path (so the same bits): NC columns →
+    /// KC depth (pack Aᵀ once, it is small) → 8 columns (8 rows of B, kept in L1 while every row
+    /// panel uses them) → row panels of 32, then 16 and 8 for the rest of the rows.
     /// </summary>
     static void ComputeUnpackedB(in GemmProblem p, int r0, int r1, int c0, int c1, GemmBuffers buf, int kcMax, int ncMax)
     {
@@ -189,29 +187,34 @@ internal static unsafe class GemmDriver
                 float* after = pc + kcMax < p.K ? p.B + jc * p.Ldb + pc + kcMax : jEnd < c1 ? p.B + jEnd * p.Ldb : null;
                 for (int j = jc; j < jEnd; j += nr)
                 {
-                    int cols = Math.Min(nr, jEnd - j);
                     float* b = p.B + j * p.Ldb + pc;
                     // Prefetch addresses past the matrix are harmless (prefetches never fault).
                     float* next = j + nr < jEnd ? b + nr * p.Ldb : after;
-                    float* ap = buf.A;
-                    for (int i = 0; i < rows;)
-                    {
-                        int w = UnpackedBKernelV512.PanelRows(rows - i), mr = Math.Min(w, rows - i);
-                        float* cp = p.C + (r0 + i) * p.Ldc + j;
-                        bool edge = mr < w || cols < nr;
-                        float* target = edge ? buf.Tile : cp;
-                        nint ldt = edge ? nr : p.Ldc;
-                        float bt = edge ? 0f : beta;
-                        float* pf = i == 0 ? next : null; // the first panel streams B in; the rest find it in L1
-                        if (w == 32) UnpackedBKernelV512.Run32(kc, ap, b, p.Ldb, cols, target, ldt, bt, pf);
-                        else if (w == 16) UnpackedBKernelV512.Run16(kc, ap, b, p.Ldb, cols, target, ldt, bt, pf);
-                        else UnpackedBKernelV512.Run8(kc, ap, b, p.Ldb, cols, target, ldt, bt, pf);
-                        if (edge) StoreEdge(buf.Tile, nr, cp, p.Ldc, mr, cols, beta);
-                        ap += (nint)w * kc;
-                        i += w;
-                    }
+                    RowPanels(in p, buf, buf.A, rows, r0, j, Math.Min(nr, jEnd - j), b, kc, beta, next);
                 }
             }
+        }
+    }
+
+    /// <summary>Rows [r0, r0+rows) × columns [j, j+cols) of C from the packed Aᵀ panels at <paramref name="ap"/> and B rows at <paramref name="b"/>, one depth block.</summary>
+    static void RowPanels(in GemmProblem p, GemmBuffers buf, float* ap, int rows, int r0, int j, int cols, float* b, int kc, float beta, float* next)
+    {
+        const int nr = UnpackedBKernelV512.Columns;
+        for (int i = 0; i < rows;)
+        {
+            int w = UnpackedBKernelV512.PanelRows(rows - i), mr = Math.Min(w, rows - i);
+            float* cp = p.C + (r0 + i) * p.Ldc + j;
+            bool edge = mr < w || cols < nr;
+            float* target = edge ? buf.Tile : cp;
+            nint ldt = edge ? nr : p.Ldc;
+            float bt = edge ? 0f : beta;
+            float* pf = i == 0 ? next : null; // the first panel streams B in; the rest find it in L1
+            if (w == 32) UnpackedBKernelV512.Run32(kc, ap, b, p.Ldb, cols, target, ldt, bt, pf);
+            else if (w == 16) UnpackedBKernelV512.Run16(kc, ap, b, p.Ldb, cols, target, ldt, bt, pf);
+            else UnpackedBKernelV512.Run8(kc, ap, b, p.Ldb, cols, target, ldt, bt, pf);
+            if (edge) StoreEdge(buf.Tile, nr, cp, p.Ldc, mr, cols, beta);
+            ap += (nint)w * kc;
+            i += w;
         }
     }
 
