@@ -10,7 +10,10 @@ namespace Switchyard.Tensors.Kernels;
 /// <para>
 /// Large products run a packed, cache-blocked kernel (GotoBLAS/BLIS style) with an 8×32
 /// AVX-512 (or 6×16 AVX2, or 4×4 scalar) register-blocked micro-kernel, split over
-/// <see cref="ParallelRunner"/> by static partition of rows and columns. The depth K is never
+/// <see cref="ParallelRunner"/> by static partition of rows and columns. On AVX-512, few rows
+/// (≤ 192 per block) times a B stored n×k (<c>transB</c>, the Linear forward) skip packing B:
+/// a kernel with swapped roles broadcasts B's elements where they lie, with the same FMA
+/// sequence per element, so both paths give identical bits. The depth K is never
 /// split, so results are bit-identical for any thread count (for a given SIMD width).
 /// Products with m·n·k below about 32k multiply-adds take a direct loop without packing.
 /// Steady-state calls allocate nothing (packing buffers are cached per thread).

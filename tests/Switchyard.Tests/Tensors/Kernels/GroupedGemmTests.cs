@@ -80,6 +80,58 @@ public class GroupedGemmTests
         }
     }
 
+    // Few rows per group with B stored n×k: on AVX-512 the unpacked-B path (row panels of 32, then
+    // 16 and 8 for the rest). Every tail of the panel scheme (1, 5, 8, 9, 16, 17, 20, 24, 25, 31),
+    // whole panels, empty groups; columns that are not a multiple of 8 and a depth past KC = 256.
+    static readonly int[] FewRows = [1, 0, 5, 8, 9, 16, 17, 20, 24, 25, 31, 32, 33, 63, 65, 0];
+
+    public static TheoryData<SimdWidth, int> WidthsAndThreads()
+    {
+        var data = new TheoryData<SimdWidth, int>();
+        foreach (SimdWidth w in Enum.GetValues<SimdWidth>())
+        {
+            data.Add(w, 1);
+            data.Add(w, 2);
+        }
+        return data;
+    }
+
+    [Theory, MemberData(nameof(WidthsAndThreads))]
+    public void Multiply_TransBFewRowsPerGroup_MatchesDoubleReference(SimdWidth width, int threads)
+    {
+        Assert.SkipUnless(Simd.IsSupported(width), $"no {width} here");
+        var rng = new Rng(44);
+        int[] offsets = Offsets(FewRows);
+        int total = offsets[^1], groups = FewRows.Length;
+        foreach (var (n, k, beta) in new[] { (9, 17, 0f), (1, 65, 1f), (33, 300, 0.5f), (20, 257, 0f) })
+        {
+            float[] a = Rand.Floats(rng, total * k), b = Rand.Floats(rng, groups * n * k), c = Rand.Floats(rng, total * n);
+            double[] expected = Rand.ToDouble(c);
+            GroupedGemm.Reference<double>(Rand.ToDouble(a), Rand.ToDouble(b), expected, offsets, n, k, true, beta);
+            if (beta == 0f) Array.Fill(c, float.NaN); // beta = 0 must not read C
+            GroupedGemm.Multiply(a, b, c, offsets, n, k, true, beta, width, threads);
+            GemmTests.AssertClose(expected, c, k, $"{width} threads={threads} n={n} k={k} beta={beta}");
+        }
+    }
+
+    [Fact]
+    public void Multiply_TransBFewRows_IsBitIdenticalToThePackedPath()
+    {
+        // Given 200 rows times one B: a plain GEMM past MC rows, so on one thread the packed path
+        var rng = new Rng(45);
+        const int m = 200, n = 75, k = 300;
+        float[] a = Rand.Floats(rng, m * k), b = Rand.Floats(rng, n * k), packed = Rand.Floats(rng, m * n);
+        float[] grouped = (float[])packed.Clone();
+        Gemm.Multiply(a, b, packed, m, n, k, false, true, 0.5f, Simd.Best, threads: 1);
+        // When the same rows run as groups of at most 192 rows (the unpacked-B path on AVX-512)
+        int[] offsets = [0, 1, 6, 30, 57, 64, 200];
+        float[] bs = new float[(offsets.Length - 1) * n * k];
+        for (int g = 0; g + 1 < offsets.Length; g++) b.CopyTo(bs, g * n * k);
+        GroupedGemm.Multiply(a, bs, grouped, offsets, n, k, true, 0.5f, Simd.Best, threads: 1);
+        // Then every element is the same FMA sequence: the same bits
+        Assert.Equal(packed, grouped);
+    }
+
     [Fact]
     public void Multiply_Threads2_IsBitIdenticalAcrossRunsAndThreadCounts()
     {

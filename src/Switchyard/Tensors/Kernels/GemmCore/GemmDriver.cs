@@ -126,6 +126,11 @@ internal static unsafe class GemmDriver
     /// <summary>C rows [r0, r1) × columns [c0, c1) of one problem; r0 is a multiple of MR.</summary>
     static void ComputeBlock<TK>(in GemmProblem p, int r0, int r1, int c0, int c1, GemmBuffers buf) where TK : struct, IMicroKernel
     {
+        if (typeof(TK) == typeof(MicroKernel8x32V512) && p.TransB && r1 - r0 <= TK.MC)
+        {
+            ComputeUnpackedB(in p, r0, r1, c0, c1, buf, TK.KC, TK.NC);
+            return;
+        }
         for (int jc = c0; jc < c1; jc += TK.NC)
         {
             int nc = Math.Min(TK.NC, c1 - jc);
@@ -156,6 +161,60 @@ internal static unsafe class GemmDriver
                     MacroKernel<TK>(buf, buf.B, kc, mc, nc, p.C + ic * p.Ldc + jc, p.Ldc, beta);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// C rows [r0, r1) × columns [c0, c1) of a problem with B stored n×k and few rows (≤ MC), on
+    /// AVX-512: <see cref="UnpackedBKernelV512"/> reads B where it lies instead of transposing
+    /// it into panels. Same depth blocking as the packed path (so the same bits): NC columns →
+    /// KC depth (pack Aᵀ once, it is small) → 8 columns (8 rows of B, kept in L1 while every row
+    /// panel uses them) → row panels of 32, then 16 and 8 for the rest of the rows.
+    /// </summary>
+    static void ComputeUnpackedB(in GemmProblem p, int r0, int r1, int c0, int c1, GemmBuffers buf, int kcMax, int ncMax)
+    {
+        const int nr = UnpackedBKernelV512.Columns;
+        int rows = r1 - r0;
+        for (int jc = c0; jc < c1; jc += ncMax)
+        {
+            int jEnd = Math.Min(c1, jc + ncMax);
+            for (int pc = 0; pc < p.K; pc += kcMax)
+            {
+                int kc = Math.Min(kcMax, p.K - pc);
+                float beta = pc == 0 ? p.Beta : 1f;
+                GemmPacking.PackAColumns(in p, r0, rows, pc, kc, buf.A);
+                // The tile after this depth block's last one: the next depth block's first, else the next column block's.
+                float* after = pc + kcMax < p.K ? p.B + jc * p.Ldb + pc + kcMax : jEnd < c1 ? p.B + jEnd * p.Ldb : null;
+                for (int j = jc; j < jEnd; j += nr)
+                {
+                    float* b = p.B + j * p.Ldb + pc;
+                    // Prefetch addresses past the matrix are harmless (prefetches never fault).
+                    float* next = j + nr < jEnd ? b + nr * p.Ldb : after;
+                    RowPanels(in p, buf, buf.A, rows, r0, j, Math.Min(nr, jEnd - j), b, kc, beta, next);
+                }
+            }
+        }
+    }
+
+    /// <summary>Rows [r0, r0+rows) × columns [j, j+cols) of C from the packed Aᵀ panels at <paramref name="ap"/> and B rows at <paramref name="b"/>, one depth block.</summary>
+    static void RowPanels(in GemmProblem p, GemmBuffers buf, float* ap, int rows, int r0, int j, int cols, float* b, int kc, float beta, float* next)
+    {
+        const int nr = UnpackedBKernelV512.Columns;
+        for (int i = 0; i < rows;)
+        {
+            int w = UnpackedBKernelV512.PanelRows(rows - i), mr = Math.Min(w, rows - i);
+            float* cp = p.C + (r0 + i) * p.Ldc + j;
+            bool edge = mr < w || cols < nr;
+            float* target = edge ? buf.Tile : cp;
+            nint ldt = edge ? nr : p.Ldc;
+            float bt = edge ? 0f : beta;
+            float* pf = i == 0 ? next : null; // the first panel streams B in; the rest find it in L1
+            if (w == 32) UnpackedBKernelV512.Run32(kc, ap, b, p.Ldb, cols, target, ldt, bt, pf);
+            else if (w == 16) UnpackedBKernelV512.Run16(kc, ap, b, p.Ldb, cols, target, ldt, bt, pf);
+            else UnpackedBKernelV512.Run8(kc, ap, b, p.Ldb, cols, target, ldt, bt, pf);
+            if (edge) StoreEdge(buf.Tile, nr, cp, p.Ldc, mr, cols, beta);
+            ap += (nint)w * kc;
+            i += w;
         }
     }
 

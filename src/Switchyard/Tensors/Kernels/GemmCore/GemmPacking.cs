@@ -39,6 +39,24 @@ internal static unsafe class GemmPacking
         }
     }
 
+    /// <summary>
+    /// Packs op(A) rows [ic, ic+mc) × depth [pc, pc+kc) for <see cref="UnpackedBKernelV512"/>:
+    /// consecutive panels of <see cref="UnpackedBKernelV512.PanelRows"/> rows, each [p][rows]
+    /// and zero-padded. Panel widths are 32 first, then at most one 16 and one 8, so every
+    /// panel starts 64-byte aligned.
+    /// </summary>
+    public static void PackAColumns(in GemmProblem p, int ic, int mc, int pc, int kc, float* dst)
+    {
+        for (int i = 0; i < mc;)
+        {
+            int w = UnpackedBKernelV512.PanelRows(mc - i), r = Math.Min(w, mc - i);
+            if (!p.TransA) Transpose(p.A + (ic + i) * p.Lda + pc, p.Lda, r, kc, dst, w);
+            else for (int q = 0; q < kc; q++) CopyPadded(p.A + (pc + q) * p.Lda + ic + i, dst + q * w, r, w);
+            dst += (nint)w * kc;
+            i += w;
+        }
+    }
+
     /// <summary>Packs op(B) depth [pc, pc+kc) × columns [jc, jc+nc) into NR-column panels at <paramref name="dst"/>.</summary>
     public static void PackB<TK>(in GemmProblem p, int pc, int kc, int jc, int nc, float* dst) where TK : struct, IMicroKernel
     {
