@@ -22,6 +22,7 @@ public sealed unsafe class GgufFile : IDisposable
 
     readonly MemoryMappedFile? _map;
     readonly MemoryMappedViewAccessor? _view;
+    System.Runtime.InteropServices.GCHandle _pinned; // FromMemory only
     readonly GgufHeader _header;
     byte* _base;
     bool _disposed;
@@ -72,6 +73,26 @@ public sealed unsafe class GgufFile : IDisposable
             view?.Dispose();
             map?.Dispose();
             stream?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Parses a whole file held in <paramref name="bytes"/> (pinned until dispose) as if opened from
+    /// <paramref name="path"/>: for tests that check thousands of corrupt files without touching the disk.
+    /// </summary>
+    internal static GgufFile FromMemory(string path, byte[] bytes)
+    {
+        var handle = System.Runtime.InteropServices.GCHandle.Alloc(bytes, System.Runtime.InteropServices.GCHandleType.Pinned);
+        try
+        {
+            byte* p = (byte*)handle.AddrOfPinnedObject();
+            var header = GgufHeader.Parse(path, p, bytes.Length);
+            return new GgufFile(path, bytes.Length, null, null, p, header) { _pinned = handle };
+        }
+        catch
+        {
+            handle.Free();
             throw;
         }
     }
@@ -183,6 +204,7 @@ public sealed unsafe class GgufFile : IDisposable
         _view?.SafeMemoryMappedViewHandle.ReleasePointer();
         _view?.Dispose();
         _map?.Dispose();
+        if (_pinned.IsAllocated) _pinned.Free();
     }
 
     byte* Pointer(GgufTensorInfo t)
