@@ -130,6 +130,23 @@ public sealed class GgufWriterTests : IDisposable
     }
 
     [Fact]
+    public void AddTensor_FloatsAsQ8_0_QuantizesAndReadsBackWithinHalfAStep()
+    {
+        string path = _dir.File("q.gguf");
+        float[] x = Values(64 * 3, 9);
+        new GgufWriter().AddTensor("q", [64, 3], x, GgmlType.Q8_0).Write(path);
+        using var f = GgufFile.Open(path);
+        Assert.Equal(2 * 3 * 34, f.GetTensor("q").ByteLength);
+        float[] back = f.ReadTensor("q").ToArray();
+        for (int b = 0; b < x.Length / 32; b++)
+        {
+            // Q8_0: d = max|x|/127 per block of 32, q = round(x/d), stored d rounded to f16: error ≤ d/2 + 127·d·2^-11.
+            float scale = x.AsSpan(b * 32, 32).ToArray().Max(MathF.Abs) / 127f;
+            for (int i = b * 32; i < b * 32 + 32; i++) Assert.True(MathF.Abs(x[i] - back[i]) <= scale * 0.57f + 1e-6f, $"value {i}");
+        }
+    }
+
+    [Fact]
     public void AddMetadata_DuplicateOrBadAlignment_Throws()
     {
         var w = new GgufWriter().AddMetadata("k", GgufValue.Int32(1));
