@@ -173,6 +173,35 @@ public sealed unsafe class GgufFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// Converts rows <paramref name="firstRow"/>.. of the tensor (rows of ne[0] values) to float32 into
+    /// <paramref name="destination"/>, whose length must be a whole number of rows: one expert's slice
+    /// of a stacked <c>ffn_*_exps</c> tensor, say.
+    /// </summary>
+    /// <exception cref="ArgumentException">Destination is not whole rows.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The rows are not inside the tensor.</exception>
+    /// <exception cref="InvalidModelFileException">The type cannot be converted to float32 here.</exception>
+    public void ReadRows(string name, long firstRow, Span<float> destination)
+    {
+        GgufTensorInfo t = GetTensor(name);
+        if (destination.Length % t.Columns != 0)
+            throw new ArgumentException($"tensor '{name}' has rows of {t.Columns} values; destination {destination.Length} is not whole rows", nameof(destination));
+        long rows = destination.Length / t.Columns;
+        if (firstRow < 0 || firstRow > t.Rows - rows)
+            throw new ArgumentOutOfRangeException(nameof(firstRow), $"rows [{firstRow}, +{rows}) are outside tensor '{name}' ({t.Rows} rows)");
+        if (!GgufConversion.CanDequantize(t.Type))
+            throw new InvalidModelFileException(FilePath, t.InfoOffset, $"tensor '{name}' has type {t.Type}, which Switchyard cannot convert to float32");
+        long rowBytes = GgmlTypes.RowBytes(t.Type, t.Columns);
+        byte* p = Pointer(t) + firstRow * rowBytes;
+        int chunkRows = (int)Math.Max(1, ConvertChunkValues / t.Columns);
+        for (long r = 0; r < rows; r += chunkRows)
+        {
+            int n = (int)Math.Min(chunkRows, rows - r);
+            GgufConversion.Dequantize(t.Type, new ReadOnlySpan<byte>(p + r * rowBytes, checked((int)(n * rowBytes))),
+                destination.Slice((int)(r * t.Columns), (int)(n * t.Columns)));
+        }
+    }
+
     /// <summary>Reads the tensor into a new float32 <see cref="Tensor"/> of its PyTorch-order shape (ggml dimensions reversed).</summary>
     /// <exception cref="InvalidModelFileException">More than 2^31-1 values, or a type that cannot be converted.</exception>
     public Tensor ReadTensor(string name)
