@@ -132,7 +132,8 @@ public static partial class GgufCheckpoint
         {
             if (model.LmHead.Tied && hf == "lm_head.weight") continue;
             if (!GgufTensorNames.TryFromHuggingFace(hf, out string g, out int expert))
-                throw new InvalidOperationException($"parameter '{hf}' has no GGUF name");
+                throw new InvalidConfigException(null, "switchyard.router",
+                    "parameters llama.cpp has names for (a linear router gate)", $"parameter '{hf}', which GGUF has no tensor name for");
             if (!written.Add(g)) continue;
             long[] ne;
             ReadOnlyMemory<float> values;
