@@ -33,6 +33,7 @@ public static class Program
             RoutersCommand.Create(console, output),
             CompareCommand.Create(console, cancel),
             PlanCommand.Create(console, output),
+            ExportCommand.Create(console),
         };
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)
