@@ -32,6 +32,7 @@ public static class Program
             TrainCommand.Create(console, cancel),
             RoutersCommand.Create(console, output),
             CompareCommand.Create(console, cancel),
+            ReproduceCommand.Create(console, cancel),
         };
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)
