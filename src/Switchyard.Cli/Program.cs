@@ -34,6 +34,7 @@ public static class Program
             CompareCommand.Create(console, cancel),
             PlanCommand.Create(console, output),
             ExportCommand.Create(console),
+            ReproduceCommand.Create(console, cancel),
         };
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)

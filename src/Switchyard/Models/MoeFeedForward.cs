@@ -102,6 +102,8 @@ public sealed class MoeFeedForward : FeedForwardBlock
         _routing.Layer = context.Layer;
         _routing.Training = context.Training;
         _routing.Rng = context.Rng;
+        _routing.Step = context.Routing?.Step ?? 0; // step-dependent routing (SMoE-Dropout's k schedule)
+        _routing.TotalSteps = context.Routing?.TotalSteps ?? 0;
         _aux.Clear();
         Var y = Layer.Forward(tape, x, _routing, _aux);
         // The router returns its balancers' coefficient-weighted sum; the parts are in Statistics.AuxLosses.

@@ -43,8 +43,20 @@ public sealed class Router
     /// <summary>The balancers, in the order their losses are added.</summary>
     public IReadOnlyList<IBalancer> Balancers => _balancers;
 
-    /// <summary>Number of experts E.</summary>
-    public int Experts => Scorer.Experts;
+    /// <summary>Number of true experts E the expert set serves: the scorer's columns minus <see cref="NullExperts"/>.</summary>
+    public int Experts => Scorer.Experts - NullExperts;
+
+    /// <summary>
+    /// Null experts (AdaMoE): the last <see cref="NullExperts"/> of the scorer's columns are experts that
+    /// output 0 at no cost. Selecting one is recorded in the plan but never dispatched (<see cref="RoutingPlan.NullExperts"/>).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Negative, or leaves no true expert.</exception>
+    public int NullExperts
+    {
+        get;
+        init => field = value >= 0 && value < Scorer.Experts ? value
+            : throw new ArgumentOutOfRangeException(nameof(NullExperts), value, $"must be in [0, {Scorer.Experts}) for a scorer of {Scorer.Experts} columns");
+    }
 
     /// <summary>False when routing an item looks at later items of the batch (expert choice).</summary>
     public bool IsCausal => Selector.IsCausal;
@@ -65,7 +77,7 @@ public sealed class Router
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(plan);
-        int experts = Scorer.Experts, items = x.Shape.Rows;
+        int experts = Scorer.Experts, items = x.Shape.Rows; // all columns: true and null experts
         Var logits = Scorer.Score(tape, x, context);
         ShapeMismatchException.ThrowIf(logits.Shape != new Shape(items, experts), "Router scores", new Shape(items, experts), logits.Shape);
         Var probs = Scorer.Activation switch
@@ -75,7 +87,7 @@ public sealed class Router
             _ => logits,
         };
 
-        plan.Begin(items, experts);
+        plan.Begin(items, experts - NullExperts, NullExperts);
         Selector.Select(probs.Value, context, plan);
         context.Override?.Apply(context, plan);
         plan.Finish();
@@ -103,7 +115,7 @@ public sealed class Router
     {
         ArgumentNullException.ThrowIfNull(tape);
         ArgumentNullException.ThrowIfNull(plan);
-        int n = plan.Count, experts = plan.Experts;
+        int n = plan.Count, experts = plan.Slots; // row stride of the probabilities
         if (spec.Weighting == GateWeighting.Constant)
         {
             Var c = tape.NewVar(new Shape(n), requiresGrad: false);

@@ -30,6 +30,15 @@ public sealed class RoutingContext
     /// <summary>Index of the MoE layer being routed.</summary>
     public int Layer { get; set; }
 
+    /// <summary>
+    /// The trainer's optimizer step (1-based) being taken, or the last one taken while evaluating; 0 outside
+    /// training. Step-dependent routing (<see cref="ISchedule{T}"/>, e.g. SMoE-Dropout's growing k) reads it.
+    /// </summary>
+    public long Step { get; set; }
+
+    /// <summary>Total steps of the training run (schedules that span the run use it); 0 when unknown.</summary>
+    public long TotalSteps { get; set; }
+
     /// <summary>Whether this is a training step: noise and jitter apply, bias balancers count load.</summary>
     public bool Training { get; set; }
 

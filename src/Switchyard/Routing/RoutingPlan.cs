@@ -35,6 +35,9 @@ public sealed class RoutingPlan
     // Dropped assignments.
     int[] _dropItem = [], _dropExpert = [];
     int _dropCount;
+    // Selections of null experts (ids Experts .. Slots-1): never dispatched, only counted.
+    int[] _nullItem = [], _nullSlot = [], _nullPerItem = [], _nullLoad = [];
+    int _nullCount;
     // Scratch.
     int[] _order = [], _order2 = [], _cursor = [];
     bool _finished;
@@ -42,8 +45,28 @@ public sealed class RoutingPlan
     /// <summary>Number of items N (tokens, requests) routed.</summary>
     public int Items { get; private set; }
 
-    /// <summary>Number of experts E.</summary>
+    /// <summary>Number of true (computing) experts E: the ids of <see cref="Offsets"/>, <see cref="Expert"/> and dispatch.</summary>
     public int Experts { get; private set; }
+
+    /// <summary>
+    /// Number of null experts (AdaMoE, arXiv 2406.13233): ids <see cref="Experts"/> .. <see cref="Slots"/>−1 that a
+    /// selector may choose but that output 0 and cost nothing. Their selections are counted
+    /// (<see cref="NullSelectedCount"/>, <see cref="NullLoad"/>, <see cref="NullSelectedOf"/>) and never
+    /// reach the kept, selected or dropped arrays, so dispatch, capacity and combine never see them.
+    /// </summary>
+    public int NullExperts { get; private set; }
+
+    /// <summary>Columns of the router's probabilities: <see cref="Experts"/> + <see cref="NullExperts"/>.</summary>
+    public int Slots => Experts + NullExperts;
+
+    /// <summary>Number of null-expert selections (all items).</summary>
+    public int NullSelectedCount => _nullCount;
+
+    /// <summary>[NullExperts] selections of each null expert (after <see cref="Finish"/>).</summary>
+    public ReadOnlySpan<int> NullLoad => _nullLoad.AsSpan(0, NullExperts);
+
+    /// <summary>Null experts <paramref name="item"/> selected (after <see cref="Finish"/>).</summary>
+    public int NullSelectedOf(int item) => NullExperts == 0 ? 0 : _nullPerItem[item];
 
     /// <summary>Number of kept assignments n (the length of <see cref="Item"/>, <see cref="Expert"/>, <see cref="Weight"/>, <see cref="ItemSlot"/>).</summary>
     public int Count => _count;
@@ -131,15 +154,21 @@ public sealed class RoutingPlan
     /// <summary>Number of kept assignments of <paramref name="item"/>.</summary>
     public int ExpertsOf(int item) => _itemOffsets[item + 1] - _itemOffsets[item];
 
-    /// <summary>Starts a plan for <paramref name="items"/> items over <paramref name="experts"/> experts (dropless until <see cref="SetCapacity"/>).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">items &lt; 0 or experts &lt; 1.</exception>
-    public void Begin(int items, int experts)
+    /// <summary>
+    /// Starts a plan for <paramref name="items"/> items over <paramref name="experts"/> true experts and
+    /// <paramref name="nullExperts"/> null experts (dropless until <see cref="SetCapacity"/>).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">items &lt; 0, experts &lt; 1 or nullExperts &lt; 0.</exception>
+    public void Begin(int items, int experts, int nullExperts = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(items);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(experts);
+        ArgumentOutOfRangeException.ThrowIfNegative(nullExperts);
         Items = items;
         Experts = experts;
-        _candCount = _count = _dropCount = 0;
+        NullExperts = nullExperts;
+        _candCount = _count = _dropCount = _nullCount = 0;
+        if (nullExperts > 0) { Grow(ref _nullPerItem, items); Grow(ref _nullLoad, nullExperts); }
         Capacity = 0;
         DropPolicy = DropPolicy.Position;
         Gates = null;
@@ -163,12 +192,25 @@ public sealed class RoutingPlan
     /// Adds a selected assignment. <paramref name="priority"/> orders assignments for
     /// <see cref="DropPolicy.Score"/> (higher survives). The order of calls per item is its rank
     /// (first = best), which <see cref="DropPolicy.Position"/> uses.
+    /// An expert id ≥ <see cref="Experts"/> is a null expert: counted, never dispatched.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">item or expert out of range.</exception>
     public void Add(int item, int expert, float priority)
     {
         if ((uint)item >= (uint)Items) throw new ArgumentOutOfRangeException(nameof(item), item, $"items are 0..{Items - 1}");
-        if ((uint)expert >= (uint)Experts) throw new ArgumentOutOfRangeException(nameof(expert), expert, $"experts are 0..{Experts - 1}");
+        if ((uint)expert >= (uint)Slots) throw new ArgumentOutOfRangeException(nameof(expert), expert, $"experts are 0..{Slots - 1}");
+        if (expert >= Experts)
+        {
+            if (_nullCount == _nullItem.Length)
+            {
+                int grown = Math.Max(64, _nullCount * 2);
+                Array.Resize(ref _nullItem, grown);
+                Array.Resize(ref _nullSlot, grown);
+            }
+            _nullItem[_nullCount] = item;
+            _nullSlot[_nullCount++] = expert - Experts;
+            return;
+        }
         if (_candCount == _candItem.Length)
         {
             int size = Math.Max(64, _candCount * 2);
@@ -199,6 +241,13 @@ public sealed class RoutingPlan
             w++;
         }
         _candCount = w;
+        w = 0;
+        for (int c = 0; c < _nullCount; c++)
+        {
+            if (_nullItem[c] == item) continue;
+            _nullItem[w] = _nullItem[c]; _nullSlot[w++] = _nullSlot[c];
+        }
+        _nullCount = w;
         foreach (int e in experts) Add(item, e, float.PositiveInfinity);
     }
 
@@ -286,6 +335,14 @@ public sealed class RoutingPlan
         io[..items].CopyTo(cur);
         for (int j = 0; j < kept; j++) _itemSlot[cur[_item[j]]++] = j;
         _weight.AsSpan(0, kept).Clear();
+
+        // Null selections: per item and per null expert counts (nothing else sees them).
+        if (NullExperts > 0)
+        {
+            Span<int> perItem = _nullPerItem.AsSpan(0, items), load = _nullLoad.AsSpan(0, NullExperts);
+            perItem.Clear(); load.Clear();
+            for (int c = 0; c < _nullCount; c++) { perItem[_nullItem[c]]++; load[_nullSlot[c]]++; }
+        }
         _finished = true;
     }
 

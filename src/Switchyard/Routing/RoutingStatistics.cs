@@ -35,8 +35,21 @@ public sealed class RoutingStatistics
     /// <summary>Dropped / selected assignments (0 when dropless).</summary>
     public float DroppedFraction { get; private set; }
 
-    /// <summary>Mean number of kept experts per item.</summary>
+    /// <summary>
+    /// Mean number of kept (active, computing) experts per item: the <c>activeExpertsPerToken</c> statistic
+    /// (with <see cref="ExpertsPerItemMin"/>, <see cref="ExpertsPerItemMax"/>, <see cref="ExpertsPerItemHistogram"/>).
+    /// Null experts and dropped assignments are not counted.
+    /// </summary>
     public float ExpertsPerItemMean { get; private set; }
+
+    /// <summary>Fewest kept experts of any item in the last call (0 when there were no items).</summary>
+    public int ExpertsPerItemMin { get; private set; }
+
+    /// <summary>Most kept experts of any item in the last call.</summary>
+    public int ExpertsPerItemMax { get; private set; }
+
+    /// <summary>Null-expert selections / all selections (0 without null experts).</summary>
+    public float NullFraction { get; private set; }
 
     /// <summary>[E+1] number of items with 0, 1, ..., E kept experts.</summary>
     public ReadOnlySpan<int> ExpertsPerItemHistogram => _histogram.AsSpan(0, Experts + 1);
@@ -89,14 +102,26 @@ public sealed class RoutingStatistics
         Span<int> hist = _histogram.AsSpan(0, experts + 1);
         hist.Clear();
         ReadOnlySpan<int> io = plan.ItemOffsets;
-        for (int i = 0; i < items; i++) hist[io[i + 1] - io[i]]++;
+        int min = items == 0 ? 0 : int.MaxValue, maxCount = 0;
+        for (int i = 0; i < items; i++)
+        {
+            int c = io[i + 1] - io[i];
+            hist[c]++;
+            min = Math.Min(min, c);
+            maxCount = Math.Max(maxCount, c);
+        }
         ExpertsPerItemMean = items == 0 ? 0f : (float)n / items;
+        ExpertsPerItemMin = min;
+        ExpertsPerItemMax = maxCount;
+        int all = plan.SelectedCount + plan.NullSelectedCount;
+        NullFraction = all == 0 ? 0f : (float)plan.NullSelectedCount / all;
+        int slots = plan.Slots; // probability columns, null experts included
 
         double entropy = 0;
         ReadOnlySpan<float> p = probabilities.Span;
         for (int i = 0; i < items; i++)
         {
-            ReadOnlySpan<float> row = p.Slice(i * experts, experts);
+            ReadOnlySpan<float> row = p.Slice(i * slots, slots);
             double sum = 0, h = 0;
             foreach (float v in row) sum += v;
             if (!(sum > 0)) continue;

@@ -12,4 +12,17 @@ namespace Switchyard.Training;
 /// <param name="FlopsPerToken">Forward expert FLOPs per token of the step (kept assignments and shared experts; router excluded).</param>
 public sealed record LayerRouting(
     int Layer, string Router, float[] Load, float LoadCv, float DroppedFraction, float Entropy, float ExpertsPerToken,
-    IReadOnlyList<(string Name, float Value, float Coefficient)> AuxLosses, double FlopsPerToken);
+    IReadOnlyList<(string Name, float Value, float Coefficient)> AuxLosses, double FlopsPerToken)
+{
+    /// <summary>Fewest kept experts of any token in the step.</summary>
+    public int ExpertsPerTokenMin { get; init; }
+
+    /// <summary>Most kept experts of any token in the step.</summary>
+    public int ExpertsPerTokenMax { get; init; }
+
+    /// <summary>Tokens with 0, 1, …, E kept experts in the step.</summary>
+    public int[] ExpertsPerTokenHistogram { get; init; } = [];
+
+    /// <summary>Null-expert selections / all selections (0 without null experts).</summary>
+    public float NullFraction { get; init; }
+}

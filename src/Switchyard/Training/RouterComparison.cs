@@ -70,22 +70,38 @@ public static class RouterComparison
         ArgumentNullException.ThrowIfNull(recipe);
         ArgumentNullException.ThrowIfNull(routers);
         if (routers.Count == 0) throw new InvalidRecipeException("--routers", 0, "needs at least one router");
+        // Every name fails before any run starts.
+        ComparisonArm[] arms = [.. routers.Select(r => new ComparisonArm(r, ForRouter(recipe, r, "--routers")))];
+        return Run(recipe, arms, seeds, directory, options, started, progress, cancel);
+    }
+
+    /// <summary>
+    /// Runs every arm × seed (seeds <c>arm.Recipe.Seed</c>, +1, …) into <paramref name="directory"/>
+    /// (created; must be absent or empty), each run into <c>&lt;label&gt;-seed&lt;s&gt;/</c>: arms may differ in
+    /// router options or model, not just the router name (<c>switchyard reproduce</c>). An arm labelled
+    /// <see cref="Dense"/> is reported as the dense control. <paramref name="recipe"/> names the comparison in <c>compare.json</c>.
+    /// </summary>
+    /// <exception cref="InvalidRecipeException">No arm, seeds &lt; 1, or the directory is not empty.</exception>
+    public static IReadOnlyList<ComparisonRow> Run(Recipe recipe, IReadOnlyList<ComparisonArm> arms, int seeds, string directory,
+        TrainOptions? options = null, Action<string, ulong, int, int>? started = null, IProgress<TrainStep>? progress = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        ArgumentNullException.ThrowIfNull(arms);
+        if (arms.Count == 0) throw new InvalidRecipeException("--routers", 0, "needs at least one router");
         if (seeds < 1) throw new InvalidRecipeException("--seeds", 0, $"must be a positive integer, found {seeds}");
-        foreach (string r in routers) ForRouter(recipe, r, "--routers"); // every name fails before any run starts
         if (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any())
             throw new InvalidRecipeException("out", 0, $"'{directory}' exists and is not empty");
         Directory.CreateDirectory(directory);
 
         var rows = new List<ComparisonRow>();
-        int index = 0, total = routers.Count * seeds;
-        foreach (string router in routers)
+        int index = 0, total = arms.Count * seeds;
+        foreach (var (router, routed) in arms)
         {
             var results = new List<TrainResult>();
             var curves = new List<CurveRecorder>();
-            Recipe routed = ForRouter(recipe, router, "--routers");
             for (int s = 0; s < seeds && !cancel.IsCancellationRequested; s++)
             {
-                ulong seed = recipe.Seed + (ulong)s;
+                ulong seed = routed.Seed + (ulong)s;
                 started?.Invoke(router, seed, index++, total);
                 var r = routed with { Seed = seed, Name = $"{router}-seed{seed}", Out = Path.Combine(directory, $"{router}-seed{seed}") };
                 var curve = new CurveRecorder(progress);

@@ -133,6 +133,12 @@ public sealed partial class Trainer
                 w.WriteNumber("dropped", l.DroppedFraction);
                 w.WriteNumber("entropy", l.Entropy);
                 w.WriteNumber("experts_per_token", l.ExpertsPerToken);
+                w.WriteNumber("experts_per_token_min", l.ExpertsPerTokenMin);
+                w.WriteNumber("experts_per_token_max", l.ExpertsPerTokenMax);
+                w.WriteStartArray("experts_per_token_histogram");
+                foreach (int c in l.ExpertsPerTokenHistogram) w.WriteNumberValue(c);
+                w.WriteEndArray();
+                if (l.NullFraction > 0) w.WriteNumber("null_fraction", l.NullFraction);
                 w.WriteStartObject("aux");
                 foreach (var a in l.AuxLosses) w.WriteNumber(a.Name, a.Value);
                 w.WriteEndObject();

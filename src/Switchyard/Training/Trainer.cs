@@ -166,6 +166,8 @@ public sealed partial class Trainer
             _tape.Reset();
             _optimizer.ZeroGrad();
             _boundaries.Begin(_tape);
+            _model.RoutingContext.Step = step; // schedules in routers (SMoE-Dropout's k) follow the step
+            _model.RoutingContext.TotalSteps = total;
             Var loss = _model.Loss(_tape, batch.Inputs, batch.Targets, batch.LossMask, batch.BatchSize, batch.SequenceLength);
             float lossValue = loss.Value[0];
             float ce = _model.LastCrossEntropy;
@@ -215,7 +217,11 @@ public sealed partial class Trainer
             var s = m.Layer.Statistics;
             var aux = new List<(string, float, float)>();
             foreach (var a in s.AuxLosses) aux.Add((a.Name, a.Value, a.Coefficient));
-            list.Add(new LayerRouting(i, _model.Config.RouterFor(i) ?? "top-k", s.Load.ToArray(), s.LoadCv, s.DroppedFraction, s.Entropy, s.ExpertsPerItemMean, aux, m.Layer.FlopsPerToken));
+            list.Add(new LayerRouting(i, _model.Config.RouterFor(i) ?? "top-k", s.Load.ToArray(), s.LoadCv, s.DroppedFraction, s.Entropy, s.ExpertsPerItemMean, aux, m.Layer.FlopsPerToken)
+            {
+                ExpertsPerTokenMin = s.ExpertsPerItemMin, ExpertsPerTokenMax = s.ExpertsPerItemMax,
+                ExpertsPerTokenHistogram = s.ExpertsPerItemHistogram.ToArray(), NullFraction = s.NullFraction,
+            });
         }
         return list;
     }

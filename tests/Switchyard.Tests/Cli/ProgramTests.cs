@@ -174,4 +174,37 @@ public sealed class ProgramTests
         Assert.Contains("unknown router 'nope'", err);
         Assert.Contains("dense", err);
     }
+
+    [Fact]
+    public void Reproduce_UnknownName_OneLineErrorListingValidNames()
+    {
+        using var temp = new TempDirectory();
+        File.WriteAllText(temp.File("reproduce-alpha.json"), "{}");
+        File.WriteAllText(temp.File("reproduce-beta.json"), "{}");
+        var (code, _, _, err) = Run("reproduce", "nope", "--recipes", temp.Path);
+        Assert.Equal(2, code);
+        Assert.Contains("unknown reproduction 'nope'; valid names: alpha, beta", err);
+        Assert.Single(err.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public void Reproduce_TinySmoke_PrintsClaimMeasuredVerdictAndWritesResultsAndPlot()
+    {
+        // Given a reproduction file over the tiny recipe (top-p vs top-2)
+        using var temp = new TempDirectory();
+        File.WriteAllText(temp.File("reproduce-tiny.json"), ReproductionTests.TinyJson("top-p", """{ "p": 0.4 }""", "top-k"));
+        string dir = temp.File("out");
+
+        // When it runs for 2 steps, 1 seed
+        var (code, console, _, err) = Run("reproduce", "tiny", "--recipes", temp.Path, "--steps", "2", "--seeds", "1", "--out", dir);
+
+        // Then it prints the claim, the measured line and a verdict, and writes reproduce.json and loss.png
+        Assert.True(code == 0, err);
+        Assert.Contains("claim:", console);
+        Assert.Contains("measured: val loss", console);
+        Assert.Matches("verdict: +(reproduced|partly|not reproduced)", console);
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "reproduce.json")));
+        Assert.Equal("top-p", doc.RootElement.GetProperty("method").GetProperty("label").GetString());
+        Assert.True(File.Exists(Path.Combine(dir, "loss.png")));
+    }
 }

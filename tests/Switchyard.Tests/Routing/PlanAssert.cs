@@ -7,7 +7,7 @@ internal static class PlanAssert
 {
     public static void Valid(RoutingPlan plan, ReadOnlySpan<float> probs, GateSpec gate)
     {
-        int items = plan.Items, experts = plan.Experts, n = plan.Count;
+        int items = plan.Items, experts = plan.Experts, n = plan.Count, slots = plan.Slots;
         Assert.True(plan.IsFinished);
         ReadOnlySpan<int> off = plan.Offsets, item = plan.Item, expert = plan.Expert, io = plan.ItemOffsets, slot = plan.ItemSlot;
         ReadOnlySpan<float> w = plan.Weight;
@@ -62,6 +62,16 @@ internal static class PlanAssert
         Assert.Equal(plan.SelectedCount, n + plan.DroppedCount);
         Assert.True(selected.SetEquals(kept.Concat(dropped)));
 
+        // Null experts never reach kept, selected or dropped arrays (checked above: ids < E); their counts agree.
+        Assert.Equal(slots, experts + plan.NullExperts);
+        int nullSum = 0;
+        foreach (int c in plan.NullLoad) nullSum += c;
+        Assert.Equal(plan.NullSelectedCount, nullSum);
+        int perItem = 0;
+        for (int i = 0; i < items; i++) perItem += plan.NullSelectedOf(i);
+        Assert.Equal(plan.NullSelectedCount, perItem);
+        for (int m = 0; m < plan.SelectedCount; m++) Assert.InRange(plan.SelectedExpert[m], 0, experts - 1);
+
         // Weights: finite, equal to the gate Var, and following the gate rule.
         Assert.NotNull(plan.Gates);
         Assert.Equal(w.ToArray(), plan.Gates!.Value.Span.ToArray());
@@ -75,7 +85,7 @@ internal static class PlanAssert
             {
                 int j = slot[m];
                 sum += w[j];
-                float p = probs[item[j] * experts + expert[j]];
+                float p = probs[item[j] * slots + expert[j]];
                 if (gate.Weighting == GateWeighting.Probability) Assert.Equal(gate.Scale * p, w[j], 1e-6f);
                 if (gate.Weighting == GateWeighting.Constant) Assert.Equal(gate.Scale, w[j]);
             }

@@ -18,6 +18,18 @@ internal static class RouteHelper
         return (aux, plan, router);
     }
 
+    /// <summary>As <see cref="Route"/> with the last <paramref name="nullExperts"/> logit columns as null experts.</summary>
+    public static (Var? Aux, RoutingPlan Plan, Router Router) RouteWithNulls(Tape tape, Var logits, ISelector selector, int nullExperts,
+        RoutingContext? context = null, params IBalancer[] balancers)
+    {
+        var scorer = new FixedScorer(logits.Shape[1]) { Next = logits };
+        var router = new Router(scorer, selector, balancers) { NullExperts = nullExperts };
+        var plan = new RoutingPlan();
+        Var x = tape.Constant(new Tensor(new Shape(logits.Shape[0], 1)));
+        Var? aux = router.Route(tape, x, context ?? new RoutingContext(new Rng(1)), plan);
+        return (aux, plan, router);
+    }
+
     public static double[] Softmax(double[] h, int rows, int cols)
     {
         var p = new double[h.Length];

@@ -22,11 +22,16 @@ public class RouterPropertyTests
         from drop in Gen.OneOf("position", "score")
         from renorm in Gen.Bool
         from groups in Gen.OneOf(1, 2, 4)
+        from nulls in Gen.Int[1, 8]
+        from p in Gen.OneOf("0.05", "0.4", "0.9", "1")
         from seed in Gen.ULong
-        select (name, items, experts, Options(name, experts, k, normalize, factor, drop, renorm, groups), seed);
+        select (name, items, experts, Options(name, experts, k, normalize, factor, drop, renorm, groups, nulls, p), seed);
 
-    static string[] Options(string name, int experts, int k, bool normalize, string factor, string drop, bool renorm, int groups) => name switch
+    static string[] Options(string name, int experts, int k, bool normalize, string factor, string drop, bool renorm, int groups, int nulls, string p) => name switch
     {
+        "top-p" => [$"p={p}", $"max_k={(normalize ? 0 : k)}"],
+        "adamoe" => [$"null_experts={nulls}", $"k={Math.Min(k + nulls / 2, experts + nulls)}", $"aux_convention={(normalize ? "mixtral" : "switch")}"],
+        "smoe-dropout" => [$"k_min={k}", $"k_max={Math.Min(experts, k + 2)}", $"eval_k={(renorm ? 1 : 0)}"],
         "top-k" or "switch" or "gshard" or "mixtral" =>
             [$"k={k}", $"normalize={normalize}", $"capacity_factor={factor}", $"drop_policy={drop}", $"renormalize_after_drop={renorm}"],
         "expert-choice" => [$"capacity_factor={(factor == "0" ? "3" : factor)}"],
@@ -44,7 +49,8 @@ public class RouterPropertyTests
         rng.FillNormal(x.Span, 30f); // gate weights are N(0, 0.02²): scale x so the logits spread
         var ids = new int[items];
         for (int i = 0; i < items; i++) ids[i] = rng.NextInt(50);
-        var context = new RoutingContext(new Rng(seed + 2)) { TokenIds = ids, Training = true };
+        // A training step somewhere on a 100-step run (step-dependent routers: SMoE-Dropout's k).
+        var context = new RoutingContext(new Rng(seed + 2)) { TokenIds = ids, Training = true, Step = (long)(seed % 150), TotalSteps = 100 };
         var tape = new Tape(4096);
         var plan = new RoutingPlan();
         Var? aux = router.Route(tape, tape.Variable(x), context, plan);
@@ -73,7 +79,8 @@ public class RouterPropertyTests
             names.Add(name);
             PlanAssert.Valid(plan, probs, router.Selector.Gate);
             Assert.Equal(plan.Count, router.Statistics.Assignments);
-            Assert.Equal(1f, router.Statistics.Load.ToArray().Sum(), 1e-4f);
+            if (plan.Count > 0) Assert.Equal(1f, router.Statistics.Load.ToArray().Sum(), 1e-4f); // adamoe may pick only null experts
+            Assert.Equal(experts, plan.Experts);
         }, iter: 300, threads: 1);
 
         // The random cases did exercise dropping, items without experts and every router

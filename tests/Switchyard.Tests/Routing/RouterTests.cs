@@ -86,6 +86,9 @@ public class RouterTests
     [InlineData("sigmoid-bias", "groups=2", "top_groups=1")]
     [InlineData("expert-choice", "z_beta=0.001", "capacity_factor=2")]
     [InlineData("hash", "seed=3", "balanced=false")]
+    [InlineData("top-p", "p=0.5", "entropy_beta=0.001")]
+    [InlineData("adamoe", "null_experts=4", "k=3")]
+    [InlineData("smoe-dropout", "k_min=2", "k_max=8")]
     public void Route_WarmTrainingStep_AllocatesNothing(string name, string option1, string option2)
     {
         // Given a layer's router, plan, context and tape reused across steps

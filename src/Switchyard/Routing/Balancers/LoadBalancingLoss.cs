@@ -8,6 +8,8 @@ namespace Switchyard.Routing.Balancers;
 /// <c>L = α·E·Σ_i f_i·P_i</c>, f from the selected assignments (before capacity; not
 /// differentiable), P_i the mean probability of expert i over all N items of the call (global,
 /// not per sequence). The gradient flows through P. Recorded as <c>load_balance</c>.
+/// With null experts (AdaMoE, arXiv 2406.13233) the sum runs over all E+N slots, f counting the
+/// null selections too, and the factor is E+N: the loss then steers the average null usage.
 /// </summary>
 public sealed class LoadBalancingLoss : IBalancer
 {
@@ -35,13 +37,15 @@ public sealed class LoadBalancingLoss : IBalancer
         ArgumentNullException.ThrowIfNull(tape);
         ArgumentNullException.ThrowIfNull(statistics);
         RoutingPlan plan = input.Plan;
-        int items = plan.Items, experts = plan.Experts;
+        int items = plan.Items, experts = plan.Slots; // null experts are slots of their own
         if (items == 0) return null;
         // W[t, i] = E·f_i / N, so Σ p∘W = E·Σ_i f_i·P_i with P_i = (1/N)·Σ_t p[t, i].
         Tensor w = tape.Allocate(new Shape(items, experts), zero: true);
         Span<float> row = w.Span[..experts];
         foreach (int e in plan.SelectedExpert) row[e] += 1f;
-        double norm = Convention == LoadBalanceConvention.Switch ? Math.Max(1, plan.SelectedCount) : items;
+        ReadOnlySpan<int> nullLoad = plan.NullLoad;
+        for (int j = 0; j < nullLoad.Length; j++) row[plan.Experts + j] += nullLoad[j];
+        double norm = Convention == LoadBalanceConvention.Switch ? Math.Max(1, plan.SelectedCount + plan.NullSelectedCount) : items;
         for (int e = 0; e < experts; e++) row[e] = (float)(experts * (row[e] / norm) / items);
         for (int i = 1; i < items; i++) row.CopyTo(w.Span.Slice(i * experts, experts));
         Var raw = tape.Sum(tape.Mul(input.Probabilities, tape.Constant(w)));

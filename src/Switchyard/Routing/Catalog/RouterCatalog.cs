@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Switchyard.Routing.Balancers;
+using Switchyard.Routing.Schedules;
 using Switchyard.Routing.Scorers;
 using Switchyard.Routing.Selectors;
 
@@ -72,7 +73,64 @@ public static class RouterCatalog
             (s, o) => Compose(o.Balanced ? HashScorer.Balanced(s.Experts, s.TokenCounts.Span, (ulong)o.Seed) : new HashScorer(s.Experts, (ulong)o.Seed),
                 new TopKSelector(1) { ConstantWeights = true }, null, null),
             (s, o) => o.Balanced && s.TokenCounts.Length == 0 ? ("balanced", "needs token counts from the training corpus (RouterSetup.TokenCounts)") : null),
+        new RouterEntry<TopPRouterOptions>("top-p",
+            "Dynamic top-p: each token takes the fewest top experts whose probability reaches p (weights = raw probabilities), router-entropy loss β and load-balance α.",
+            "Harder Tasks Need More Experts: Dynamic Routing in MoE Models", "2403.07652", isCausal: true, new TopPRouterOptions(),
+            d =>
+            [
+                new("p", RouterOptionKind.Float, "probability-mass threshold", d, o => o.P, (o, v) => o with { P = (float)v }, min: 0, max: 1, minExclusive: true),
+                new("max_k", RouterOptionKind.Int, "most experts per token (0 = E)", d, o => o.MaxK, (o, v) => o with { MaxK = (int)v }, min: 0),
+                new("entropy_beta", RouterOptionKind.Float, "router-entropy (dynamic) loss coefficient β (0 = off)", d, o => o.EntropyBeta, (o, v) => o with { EntropyBeta = (float)v }, min: 0),
+                new("aux_alpha", RouterOptionKind.Float, "load-balancing loss coefficient α (0 = off)", d, o => o.AuxAlpha, (o, v) => o with { AuxAlpha = (float)v }, min: 0),
+            ],
+            (s, o) => Compose(new LinearScorer(s.ModelDim, s.Experts, s.Rng), new TopPSelector(o.P, o.MaxK),
+                o.AuxAlpha > 0 ? new LoadBalancingLoss(o.AuxAlpha) : null, o.EntropyBeta > 0 ? new EntropyLoss(o.EntropyBeta) : null),
+            (s, o) => o.MaxK > s.Experts ? ("max_k", $"= {o.MaxK} must be ≤ the {s.Experts} experts") : null),
+        new RouterEntry<AdaMoeRouterOptions>("adamoe",
+            "AdaMoE: E true + N null experts (output 0, never dispatched), top-k over all; weights renormalised over the true ones; load-balance over all E+N slots.",
+            "AdaMoE: Token-Adaptive Routing with Null Experts for Mixture-of-Experts Language Models", "2406.13233", isCausal: true, new AdaMoeRouterOptions(),
+            d =>
+            [
+                new("null_experts", RouterOptionKind.Int, "null experts N", d, o => o.NullExperts, (o, v) => o with { NullExperts = (int)v }, min: 1),
+                new("k", RouterOptionKind.Int, "slots per token k' over true + null experts (≤ E+N)", d, o => o.K, (o, v) => o with { K = (int)v }, min: 1),
+                new("aux_alpha", RouterOptionKind.Float, "load-balancing loss coefficient over all E+N slots (0 = off)", d, o => o.AuxAlpha, (o, v) => o with { AuxAlpha = (float)v }, min: 0),
+                new("aux_convention", RouterOptionKind.Choice, "f normalisation: switch (Σf = 1) or mixtral (Σf = k')", d, o => o.AuxConvention == LoadBalanceConvention.Mixtral ? "mixtral" : "switch",
+                    (o, v) => o with { AuxConvention = (string)v == "mixtral" ? LoadBalanceConvention.Mixtral : LoadBalanceConvention.Switch }, choices: ["switch", "mixtral"]),
+            ],
+            // One gate of E+N rows = the reference's concatenated [W_g, W_null] when trained from scratch.
+            (s, o) => new Router(new LinearScorer(s.ModelDim, s.Experts + o.NullExperts, s.Rng), new TopKSelector(o.K) { Normalize = true },
+                o.AuxAlpha > 0 ? [new LoadBalancingLoss(o.AuxAlpha, o.AuxConvention)] : []) { NullExperts = o.NullExperts },
+            (s, o) => o.K > s.Experts + o.NullExperts ? ("k", $"= {o.K} must be ≤ the {s.Experts} true + {o.NullExperts} null experts") : null),
+        new RouterEntry<SmoeDropoutRouterOptions>("smoe-dropout",
+            "SMoE-Dropout: a frozen random linear router (never trained); top-k with k growing linearly from k_min to k_max over training, weights renormalised over the selected; no balance loss.",
+            "Sparse MoE as the New Dropout: Scaling Dense and Self-Slimmable Transformers", "2303.01610", isCausal: true, new SmoeDropoutRouterOptions(),
+            d =>
+            [
+                new("k_min", RouterOptionKind.Int, "k at the start (0 = E/2)", d, o => o.KMin, (o, v) => o with { KMin = (int)v }, min: 0),
+                new("k_max", RouterOptionKind.Int, "k at the end of the ramp (0 = E)", d, o => o.KMax, (o, v) => o with { KMax = (int)v }, min: 0),
+                new("schedule_steps", RouterOptionKind.Int, "steps of the linear ramp (0 = the whole run)", d, o => o.ScheduleSteps, (o, v) => o with { ScheduleSteps = (int)v }, min: 0),
+                new("eval_k", RouterOptionKind.Int, "k when evaluating, self-slimming (0 = the schedule's current k)", d, o => o.EvalK, (o, v) => o with { EvalK = (int)v }, min: 0),
+            ],
+            (s, o) =>
+            {
+                // nn.Linear's U(±1/√d) has variance 1/(3d): the same spread, drawn normal; frozen, so no optimizer or decay touches it.
+                var scorer = new LinearScorer(s.ModelDim, s.Experts, s.Rng, initStd: 1f / MathF.Sqrt(3f * s.ModelDim));
+                scorer.Weight.Trainable = false;
+                var (kMin, kMax) = SmoeK(s, o);
+                return new Router(scorer, new ScheduledTopKSelector(new LinearIntSchedule(kMin, kMax, o.ScheduleSteps), normalize: true, evalK: o.EvalK));
+            },
+            (s, o) =>
+            {
+                var (kMin, kMax) = SmoeK(s, o);
+                return kMax > s.Experts ? ("k_max", $"= {kMax} must be ≤ the {s.Experts} experts")
+                    : kMin > kMax ? ("k_min", $"= {kMin} must be ≤ k_max = {kMax}")
+                    : o.EvalK > s.Experts ? ("eval_k", $"= {o.EvalK} must be ≤ the {s.Experts} experts")
+                    : null;
+            }),
     ];
+
+    static (int KMin, int KMax) SmoeK(RouterSetup s, SmoeDropoutRouterOptions o) =>
+        (o.KMin > 0 ? o.KMin : Math.Max(1, s.Experts / 2), o.KMax > 0 ? o.KMax : s.Experts);
 
     /// <summary>Every catalog router, in listing order.</summary>
     public static IReadOnlyList<RouterEntry> Entries => s_entries;

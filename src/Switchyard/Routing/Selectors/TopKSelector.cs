@@ -82,7 +82,7 @@ public sealed class TopKSelector : ISelector
     {
         ArgumentNullException.ThrowIfNull(probabilities);
         ArgumentNullException.ThrowIfNull(plan);
-        int items = plan.Items, experts = plan.Experts;
+        int items = plan.Items, experts = plan.Slots; // null experts (ids ≥ plan.Experts) compete like any other
         if (K > experts) throw new ArgumentException($"k = {K} exceeds the {experts} experts", nameof(plan));
         if (Bias is not null && Bias.Experts != experts) throw new ArgumentException($"bias has {Bias.Experts} experts, the plan {experts}", nameof(plan));
         bool grouped = Groups > 1;

@@ -15,7 +15,7 @@ public class RouterCatalogTests
     [Fact]
     public void Entries_EachHasPaperArxivAndDescribedOptions()
     {
-        Assert.Equal(["top-k", "switch", "gshard", "mixtral", "expert-choice", "sigmoid-bias", "hash"], RouterCatalog.Names.ToArray());
+        Assert.Equal(["top-k", "switch", "gshard", "mixtral", "expert-choice", "sigmoid-bias", "hash", "top-p", "adamoe", "smoe-dropout"], RouterCatalog.Names.ToArray());
         foreach (RouterEntry e in RouterCatalog.Entries)
         {
             Assert.Matches(@"^\d{4}\.\d{5}$", e.ArXiv);
@@ -139,5 +139,75 @@ public class RouterCatalogTests
         JsonElement alpha = mixtral.GetProperty("options").EnumerateArray().Single(o => o.GetProperty("name").GetString() == "aux_alpha");
         Assert.Equal("0.001", alpha.GetProperty("default").GetString());
         Assert.Equal("float", alpha.GetProperty("type").GetString());
+    }
+
+    [Theory]
+    [InlineData("top-p", "p=1.5", "option 'p' = 1.5 must be float in (0, 1]")]
+    [InlineData("top-p", "p=0", "option 'p' = 0 must be float in (0, 1]")]
+    [InlineData("top-p", "max_k=9", "option 'max_k' = 9 must be ≤ the 8 experts")]
+    [InlineData("top-p", "entropy_beta=-1", "option 'entropy_beta' = -1 must be float ≥ 0")]
+    [InlineData("adamoe", "k=25", "option 'k' = 25 must be ≤ the 8 true + 16 null experts")]
+    [InlineData("adamoe", "null_experts=0", "option 'null_experts' = 0 must be int ≥ 1")]
+    [InlineData("smoe-dropout", "k_max=9", "option 'k_max' = 9 must be ≤ the 8 experts")]
+    [InlineData("smoe-dropout", "k_min=6,k_max=5", "option 'k_min' = 6 must be ≤ k_max = 5")]
+    [InlineData("smoe-dropout", "eval_k=12", "option 'eval_k' = 12 must be ≤ the 8 experts")]
+    [InlineData("smoe-dropout", "k=2", "unknown option 'k'")]
+    public void Create_NewMethodsBadOptions_OneClearMessageListingValidOptions(string router, string options, string expected)
+    {
+        var ex = Assert.Throws<InvalidRouterOptionException>(() => RouterCatalog.Create(router, Setup(), options.Split(',')));
+        Assert.Contains(expected, ex.Message);
+        Assert.Contains($"router '{router}'", ex.Message);
+        Assert.Contains("valid options: ", ex.Message);
+        Assert.DoesNotContain('\n', ex.Message);
+    }
+
+    [Fact]
+    public void Create_TopP_ComposesTopPSelectorLoadBalanceAndEntropyLoss_PaperDefaults()
+    {
+        Router r = RouterCatalog.Create("top-p", Setup());
+        var sel = Assert.IsType<TopPSelector>(r.Selector);
+        Assert.Equal(0.4f, sel.P);
+        Assert.Equal(GateWeighting.Probability, sel.Gate.Weighting);
+        Assert.Equal(0.01f, Assert.IsType<LoadBalancingLoss>(r.Balancers[0]).Alpha);
+        Assert.Equal(1e-4f, Assert.IsType<EntropyLoss>(r.Balancers[1]).Beta);
+        Assert.Single(RouterCatalog.Create("top-p", Setup(), ["entropy_beta=0"]).Balancers); // the "without L_d" ablation
+    }
+
+    [Fact]
+    public void Create_AdaMoe_ScoresTrueAndNullSlots_RoutesToTrueExperts()
+    {
+        Router r = RouterCatalog.Create("adamoe", Setup());
+        Assert.Equal(8, r.Experts);
+        Assert.Equal(16, r.NullExperts);
+        Assert.Equal(24, r.Scorer.Experts);
+        Assert.Equal(4, r.Selector.K);
+        var lb = Assert.IsType<LoadBalancingLoss>(Assert.Single(r.Balancers));
+        Assert.Equal(1e-4f, lb.Alpha);
+        Assert.Equal(LoadBalanceConvention.Mixtral, lb.Convention);
+    }
+
+    [Fact]
+    public void Create_SmoeDropout_RouterIsFrozenAndReceivesNoGradient()
+    {
+        // Given the SMoE-Dropout router with default k (E/2 → E) over a 10-step run
+        Router r = RouterCatalog.Create("smoe-dropout", Setup());
+        var scorer = Assert.IsType<LinearScorer>(r.Scorer);
+        Assert.False(scorer.Weight.Trainable);
+        Assert.Empty(r.Balancers);
+        float[] before = scorer.Weight.Value.ToArray();
+
+        // When a training step routes
+        var tape = new global::Switchyard.Autograd.Tape(4096);
+        var x = new Tensor(new Shape(5, 16));
+        new Rng(4).FillNormal(x.Span);
+        var plan = new RoutingPlan();
+        var context = new RoutingContext(new Rng(1)) { Training = true, Step = 5, TotalSteps = 10 };
+        r.Route(tape, tape.Constant(x), context, plan);
+
+        // Then k is the schedule's round(4·5/10) + 4 = 6, and no gradient path reaches the router weight
+        Assert.Equal(5 * 6, plan.Count);
+        Assert.False(plan.Gates!.RequiresGrad);
+        Assert.False(scorer.Weight.HasGrad && scorer.Weight.Grad.Span.ToArray().Any(g => g != 0));
+        Assert.Equal(before, scorer.Weight.Value.ToArray());
     }
 }

@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.Text.Json;
+using Switchyard.Formats;
+
+namespace Switchyard.Training;
+
+/// <summary>
+/// The measured outcome of a <see cref="Reproduction"/>: the method's and the baseline's rows (mean ±
+/// std over seeds at equal steps), each part of the claim checked, and the verdict.
+/// </summary>
+/// <param name="Reproduction">What was run.</param>
+/// <param name="Method">The method's row.</param>
+/// <param name="Baseline">The baseline's row.</param>
+/// <param name="Directory">The run folder (runs, <c>compare.json</c>, <c>reproduce.json</c>, plot).</param>
+public sealed record ReproductionResult(Reproduction Reproduction, ComparisonRow Method, ComparisonRow Baseline, string Directory)
+{
+    /// <summary>The results file inside <see cref="Directory"/>.</summary>
+    public const string ResultsFile = "reproduce.json";
+
+    /// <summary>Baseline minus method loss: positive when the method is better.</summary>
+    public double Difference => Baseline.ValLossMean - Method.ValLossMean;
+
+    /// <summary>√(σ_method² + σ_baseline²) over the seeds (0 with one seed).</summary>
+    public double Sigma => Math.Sqrt(Method.ValLossStd * Method.ValLossStd + Baseline.ValLossStd * Baseline.ValLossStd);
+
+    /// <summary>The claim's loss part ("no worse than the baseline"): the method's mean loss is at most the baseline's.</summary>
+    public bool LossHolds => Difference >= 0;
+
+    /// <summary>The method is worse, but by no more than <see cref="Sigma"/>: equal within the seeds' noise.</summary>
+    public bool LossWithinNoise => !LossHolds && Sigma > 0 && -Difference <= Sigma;
+
+    /// <summary>The claim's cost part: the method's kept experts per token ≤ <see cref="Reproduction.MaxExpertsPerToken"/> (true when the claim has none).</summary>
+    public bool CostHolds => Reproduction.MaxExpertsPerToken is not { } max || Method.ExpertsPerToken <= max;
+
+    /// <summary>Method expert FLOPs per token / baseline's: compute follows routing.</summary>
+    public double FlopsRatio => Baseline.ExpertFlopsPerToken > 0 ? Method.ExpertFlopsPerToken / Baseline.ExpertFlopsPerToken : double.NaN;
+
+    /// <summary>
+    /// Reproduced when both parts hold; partly when the loss part holds but not the cost part, or the cost
+    /// part holds and the loss part only within noise; else not reproduced (cheaper but clearly worse is not the claim).
+    /// </summary>
+    public ReproductionVerdict Verdict =>
+        LossHolds && CostHolds ? ReproductionVerdict.Reproduced
+        : LossHolds || (LossWithinNoise && CostHolds) ? ReproductionVerdict.Partly
+        : ReproductionVerdict.NotReproduced;
+
+    /// <summary>The verdict as docs/methods.md writes it.</summary>
+    public string VerdictText => Verdict switch
+    {
+        ReproductionVerdict.Reproduced => "reproduced",
+        ReproductionVerdict.Partly => "partly",
+        _ => "not reproduced",
+    };
+
+    /// <summary>One line: measured method vs baseline loss, experts per token and FLOPs ratio.</summary>
+    public string MeasuredText
+    {
+        get
+        {
+            var c = CultureInfo.InvariantCulture;
+            string spread = Sigma == 0 ? "no spread (1 seed)" : string.Format(c, "{0:F1}σ", Math.Abs(Difference) / Sigma);
+            string epTok = Baseline.IsDense
+                ? string.Format(c, "{0:F2} experts/token vs dense", Method.ExpertsPerToken)
+                : string.Format(c, "{0:F2} vs {1:F2} experts/token", Method.ExpertsPerToken, Baseline.ExpertsPerToken);
+            return string.Format(c, "val loss {0:F3} ± {1:F3} vs {2} {3:F3} ± {4:F3} ({5} by {6:F3} nats, {7}); {8}; expert FLOPs ×{9:F2}; {10} seeds × {11} steps",
+                Method.ValLossMean, Method.ValLossStd, Baseline.Router, Baseline.ValLossMean, Baseline.ValLossStd,
+                Difference >= 0 ? "better" : "worse", Math.Abs(Difference), spread, epTok, FlopsRatio, Method.Seeds, Reproduction.Recipe.Steps);
+        }
+    }
+
+    /// <summary>Writes <see cref="ResultsFile"/> into <see cref="Directory"/> atomically and returns its path.</summary>
+    public string Write()
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("name", Reproduction.Name);
+            w.WriteString("paper", Reproduction.Paper);
+            w.WriteString("arxiv", Reproduction.ArXiv);
+            w.WriteString("claim", Reproduction.Claim);
+            w.WriteNumber("steps", Reproduction.Recipe.Steps);
+            w.WriteNumber("seeds", Method.Seeds);
+            Row(w, "method", Method);
+            Row(w, "baseline", Baseline);
+            w.WriteNumber("difference", Difference);
+            w.WriteNumber("sigma", Sigma);
+            w.WriteBoolean("loss_holds", LossHolds);
+            w.WriteBoolean("loss_within_noise", LossWithinNoise);
+            if (Reproduction.MaxExpertsPerToken is { } max) w.WriteNumber("max_experts_per_token", max); else w.WriteNull("max_experts_per_token");
+            w.WriteBoolean("cost_holds", CostHolds);
+            if (double.IsNaN(FlopsRatio)) w.WriteNull("flops_ratio"); else w.WriteNumber("flops_ratio", FlopsRatio);
+            w.WriteString("measured", MeasuredText);
+            w.WriteString("verdict", VerdictText);
+            w.WriteEndObject();
+        }
+        string path = Path.Combine(Directory, ResultsFile);
+        AtomicFile.WriteAllBytes(path, stream.ToArray());
+        return path;
+    }
+
+    static void Row(Utf8JsonWriter w, string name, ComparisonRow r)
+    {
+        w.WriteStartObject(name);
+        w.WriteString("label", r.Router);
+        w.WriteNumber("val_loss_mean", r.ValLossMean);
+        w.WriteNumber("val_loss_std", r.ValLossStd);
+        if (double.IsNaN(r.ExpertsPerToken)) w.WriteNull("experts_per_token"); else w.WriteNumber("experts_per_token", r.ExpertsPerToken);
+        w.WriteNumber("expert_flops_per_token", r.ExpertFlopsPerToken);
+        w.WriteStartArray("runs");
+        foreach (string d in r.RunDirectories) w.WriteStringValue(d);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+}
