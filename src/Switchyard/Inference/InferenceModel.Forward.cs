@@ -91,8 +91,7 @@ public sealed partial class InferenceModel
             }
             Rope.Forward(query, query, positions, tokens, heads, hd, theta);
             Rope.Forward(k, k, positions, tokens, kvHeads, hd, theta);
-            int keysSoFar = (start + tokens) * kv;
-            CachedAttentionFallback.Forward(query, keys[..keysSoFar], values[..keysSoFar], attention, tokens, start, heads, kvHeads, hd, scale);
+            CachedAttention.Forward(query, keys, values, attention, tokens, start, heads, kvHeads, hd, scale);
             Project(l.O, l.OBias, attention, output, tokens);
             Elementwise.Accumulate(output, x, residual);
 

@@ -1,6 +1,6 @@
-// Stand-ins for helper "decode"'s types (apis5.md), so the engine compiles and is tested before
-// branch decode lands. Delete this file when merging decode: the engine already calls the agreed
-// signatures (CachedAttention.Forward's arguments, new Sampler(options).Sample(logits)).
+// Stand-ins for helper "decode"'s Sampler and SamplingOptions (apis5.md), so generation compiles and
+// is tested before decode's sampler lands. Delete this file when merging that commit: the engine calls
+// the agreed shape (new Sampler(options).Sample(logits), SamplingOptions.Greedy / Temperature / TopK / TopP / MinP / Seed).
 using Switchyard.Tensors;
 
 namespace Switchyard.Inference;
@@ -75,44 +75,5 @@ public sealed class Sampler
             if (u < acc) return order[j];
         }
         return order[kept - 1];
-    }
-}
-
-/// <summary>Scalar stand-in for helper decode's <c>CachedAttention.Forward</c> (same arguments).</summary>
-internal static class CachedAttentionFallback
-{
-    [ThreadStatic] static float[]? s_scores;
-
-    public static void Forward(ReadOnlySpan<float> q, ReadOnlySpan<float> kCache, ReadOnlySpan<float> vCache, Span<float> o,
-        int tokens, int startPosition, int qHeads, int kvHeads, int headDim, float scale)
-    {
-        int group = qHeads / kvHeads, rowWidth = kvHeads * headDim, keys = startPosition + tokens;
-        if (s_scores is null || s_scores.Length < keys) s_scores = new float[Math.Max(keys, 256)];
-        Span<float> s = s_scores.AsSpan(0, keys);
-        for (int t = 0; t < tokens; t++)
-            for (int h = 0; h < qHeads; h++)
-            {
-                ReadOnlySpan<float> qi = q.Slice((t * qHeads + h) * headDim, headDim);
-                int kvh = h / group, n = startPosition + t + 1;
-                float max = float.NegativeInfinity;
-                for (int j = 0; j < n; j++)
-                {
-                    ReadOnlySpan<float> kj = kCache.Slice(j * rowWidth + kvh * headDim, headDim);
-                    float dot = 0f;
-                    for (int i = 0; i < headDim; i++) dot += qi[i] * kj[i];
-                    s[j] = dot * scale;
-                    if (s[j] > max) max = s[j];
-                }
-                float sum = 0f;
-                for (int j = 0; j < n; j++) { s[j] = MathF.Exp(s[j] - max); sum += s[j]; }
-                Span<float> oi = o.Slice((t * qHeads + h) * headDim, headDim);
-                oi.Clear();
-                for (int j = 0; j < n; j++)
-                {
-                    float w = s[j] / sum;
-                    ReadOnlySpan<float> vj = vCache.Slice(j * rowWidth + kvh * headDim, headDim);
-                    for (int i = 0; i < headDim; i++) oi[i] += w * vj[i];
-                }
-            }
     }
 }
