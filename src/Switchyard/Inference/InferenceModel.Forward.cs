@@ -124,7 +124,7 @@ public sealed partial class InferenceModel
     {
         WeightMatrix e = Embedding;
         ReadOnlySpan<byte> bytes = e.Bytes.Span.Slice(id * e.RowBytes, e.RowBytes);
-        if (e.Type != GgmlType.F32) throw new NotSupportedException($"{e.Type} embeddings are not supported yet");
-        MemoryMarshal.Cast<byte, float>(bytes).CopyTo(row);
+        if (e.Type == GgmlType.F32) MemoryMarshal.Cast<byte, float>(bytes).CopyTo(row);
+        else Dequantizer.DequantizeRow(e.Type, bytes, row);
     }
 }

@@ -79,7 +79,7 @@ public sealed partial class InferenceModel : IDisposable
     /// <summary>
     /// Loads a model from <paramref name="path"/>: a Hugging Face checkpoint folder (<c>config.json</c> +
     /// <c>model.safetensors</c> or a sharded index) or a Switchyard run folder (the same two files).
-    /// Weights are memory-mapped; F32 matrices are used in place, F16/BF16 converted to float32.
+    /// Weights are memory-mapped and used in place (F32, F16, BF16).
     /// </summary>
     /// <exception cref="ModelNotFoundException">The path does not exist or lacks config.json or weights.</exception>
     /// <exception cref="InvalidConfigException">The configuration is invalid or not buildable.</exception>

@@ -7,8 +7,8 @@ namespace Switchyard.Inference;
 
 /// <summary>
 /// The tensors of a Hugging Face checkpoint folder (<c>model.safetensors</c>, or the shards of
-/// <c>model.safetensors.index.json</c>), memory-mapped. F32 matrices are used in place; F16 and BF16
-/// matrices are converted to float32 at load until <c>QuantMatMul</c> multiplies them directly.
+/// <c>model.safetensors.index.json</c>), memory-mapped. F32, F16 and BF16 matrices are used in place
+/// (<c>QuantMatMul</c> widens half-precision rows on the fly); other dtypes are converted to float32 at load.
 /// </summary>
 internal sealed unsafe class SafeTensorsCheckpoint : ICheckpointTensors
 {
@@ -30,13 +30,13 @@ internal sealed unsafe class SafeTensorsCheckpoint : ICheckpointTensors
     {
         TensorInfo info = _index.GetInfo(name);
         (int rows, int cols) = RowsCols(info);
-        if (info.DType == TensorDType.F32)
+        if (InPlace(info.DType) is { } type && info.ByteLength <= int.MaxValue)
         {
             ReadOnlySpan<byte> bytes = _index.GetBytes(name);
             byte* p = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(bytes));
-            return new WeightMatrix(GgmlType.F32, rows, cols, new UnmanagedBytes(p, bytes.Length).Memory);
+            return new WeightMatrix(type, rows, cols, new UnmanagedBytes(p, bytes.Length).Memory);
         }
-        // F16/BF16 (and integer dtypes) become float32 copies until the quant kernels take them as stored.
+        // Integer dtypes (and matrices over 2 GiB, which one Memory cannot span) become float32 copies.
         var values = new float[(long)rows * cols];
         _index.ReadFloat32(name, values);
         return WeightMatrix.FromFloats(values, rows, cols);
@@ -54,17 +54,18 @@ internal sealed unsafe class SafeTensorsCheckpoint : ICheckpointTensors
     public TensorLocation? Locate(string name)
     {
         TensorInfo info = _index.GetInfo(name);
-        GgmlType? type = info.DType switch
-        {
-            TensorDType.F32 => GgmlType.F32,
-            TensorDType.F16 => GgmlType.F16,
-            TensorDType.BF16 => GgmlType.BF16,
-            _ => null,
-        };
-        if (type is null) return null;
+        if (InPlace(info.DType) is not { } type) return null;
         (int rows, int cols) = RowsCols(info);
-        return new TensorLocation(_index.GetShard(name).FilePath, info.FileOffset, info.ByteLength, type.Value, rows, cols);
+        return new TensorLocation(_index.GetShard(name).FilePath, info.FileOffset, info.ByteLength, type, rows, cols);
     }
+
+    static GgmlType? InPlace(TensorDType dtype) => dtype switch
+    {
+        TensorDType.F32 => GgmlType.F32,
+        TensorDType.F16 => GgmlType.F16,
+        TensorDType.BF16 => GgmlType.BF16,
+        _ => null,
+    };
 
     static (int Rows, int Cols) RowsCols(TensorInfo info)
     {

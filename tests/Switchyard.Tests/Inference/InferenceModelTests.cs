@@ -93,6 +93,8 @@ public sealed class InferenceModelTests
         }
         float[] expected = ReferenceLogits(model, Ids);
         using var loaded = InferenceModel.Load(dir.Path);
+        Assert.Equal(Switchyard.Tensors.GgmlType.BF16, loaded.Embedding.Type); // used as stored, not widened
+        Assert.Equal(Switchyard.Tensors.GgmlType.BF16, loaded.ExpertLocations(0)![1].Down.Type);
         var logits = new float[Ids.Length * loaded.VocabSize];
         loaded.Forward(Ids, loaded.CreateCache(), logits);
         AssertClose(expected, logits, 1e-4);
