@@ -110,9 +110,11 @@ public sealed partial class InferenceModel : IDisposable
         }
     }
 
-    /// <summary>Returns the config.json path of a model folder, or throws one clear error.</summary>
-    internal static string CheckModelPath(string path)
+    /// <summary>The <c>config.json</c> path of model folder <paramref name="path"/>; what <see cref="Load"/> checks first.</summary>
+    /// <exception cref="ModelNotFoundException">The path is missing, a file, or a folder without config.json.</exception>
+    public static string CheckModelPath(string path)
     {
+        ArgumentException.ThrowIfNullOrEmpty(path);
         if (File.Exists(path))
             throw new ModelNotFoundException(path, path.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase)
                 ? "GGUF files are not supported yet; give a Hugging Face checkpoint folder or a Switchyard run folder"
