@@ -34,6 +34,7 @@ public static class Program
             CompareCommand.Create(console, cancel),
             GenerateCommand.Create(output, error),
             BenchCommand.Create(output),
+            PlanCommand.Create(console, output),
         };
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)

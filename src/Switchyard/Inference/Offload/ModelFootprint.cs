@@ -1,0 +1,134 @@
+using System.Globalization;
+using Switchyard.Formats;
+using Switchyard.Models;
+
+namespace Switchyard.Inference;
+
+/// <summary>
+/// How many bytes each part of a checkpoint occupies as stored (embeddings, lm_head, per layer: attention,
+/// router, shared experts, dense MLP, routed experts), plus the shapes the KV cache depends on: the input
+/// of <see cref="MemoryPlan"/>. Read from tensor headers only; no weight is touched.
+/// </summary>
+/// <remarks>
+/// Tensors are assigned by the names the architecture gives them (<see cref="ModelConfig.MoeNames"/>)
+/// under <c>model.layers.{i}.</c>; anything in a layer outside its feed-forward block counts as attention,
+/// anything outside the layers other than <c>model.embed_tokens</c> and <c>lm_head</c> (the final norm) as
+/// <see cref="OtherBytes"/>. GGUF files: a <c>FromGguf</c> built the same way over <c>GgufFile.Tensors</c>
+/// with the GGUF names (<see cref="GgufTensorNames"/>) is the seam; not written yet.
+/// </remarks>
+/// <param name="EmbeddingBytes">The token embedding matrix <c>model.embed_tokens.weight</c>.</param>
+/// <param name="LmHeadBytes">An untied <c>lm_head.weight</c>; 0 when tied (the head reuses the embeddings).</param>
+/// <param name="OtherBytes">Everything else outside the layers (the final norm).</param>
+/// <param name="TiedEmbeddings">Whether the head reuses the embedding matrix.</param>
+/// <param name="VocabSize">Rows of the embedding matrix.</param>
+/// <param name="ExpertsPerToken">k: routed experts each token uses per MoE layer.</param>
+/// <param name="KeyValueHeads">Key/value heads per layer.</param>
+/// <param name="HeadDim">Width of one head.</param>
+/// <param name="Layers">Every decoder layer, in order.</param>
+public sealed record ModelFootprint(long EmbeddingBytes, long LmHeadBytes, long OtherBytes, bool TiedEmbeddings, int VocabSize,
+    int ExpertsPerToken, int KeyValueHeads, int HeadDim, IReadOnlyList<LayerFootprint> Layers)
+{
+    /// <summary>Reads <c>config.json</c> and the safetensors headers (sharded or not) of a checkpoint folder.</summary>
+    /// <exception cref="InvalidConfigException">config.json is invalid.</exception>
+    /// <exception cref="InvalidModelFileException">A weights file or index is malformed, or routed expert tensors do not fit the config.</exception>
+    /// <exception cref="FileNotFoundException">config.json or the weights are missing.</exception>
+    public static ModelFootprint FromSafeTensors(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        string configPath = Path.Combine(directory, DecoderModel.ConfigFileName);
+        ModelConfig config = ModelConfig.Load(configPath);
+        config.Validate(configPath);
+        return FromSafeTensors(directory, config);
+    }
+
+    /// <summary>As <see cref="FromSafeTensors(string)"/> with the configuration already read.</summary>
+    public static ModelFootprint FromSafeTensors(string directory, ModelConfig config)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        ArgumentNullException.ThrowIfNull(config);
+        using SafeTensorsIndex index = SafeTensorsIndex.OpenCheckpoint(directory, DecoderModel.WeightsFileName);
+        MoeTensorNames names = config.MoeNames;
+        int layers = config.NumHiddenLayers, experts = config.NumExperts;
+        long[] attention = new long[layers], router = new long[layers], shared = new long[layers], dense = new long[layers];
+        long[][] perExpert = new long[layers][];
+        for (int l = 0; l < layers; l++) perExpert[l] = config.LayerKind(l) == FeedForwardKind.Moe ? new long[experts] : [];
+        long embedding = 0, head = 0, other = 0;
+        const string layerPrefix = "model.layers.";
+        foreach (string name in index.Names)
+        {
+            TensorInfo info = index.GetInfo(name);
+            long bytes = info.ByteLength;
+            if (name == "model.embed_tokens.weight") { embedding += bytes; continue; }
+            if (name.StartsWith("lm_head.", StringComparison.Ordinal))
+            {
+                if (!config.TieWordEmbeddings) head += bytes; // transformers ignores a stored head when tied
+                continue;
+            }
+            if (!name.StartsWith(layerPrefix, StringComparison.Ordinal) || !TakeIndex(name, layerPrefix.Length, out int l, out int restAt) || l >= layers)
+            {
+                other += bytes;
+                continue;
+            }
+            string rest = name[restAt..];
+            if (perExpert[l].Length == 0)
+            {
+                if (rest.StartsWith("mlp.", StringComparison.Ordinal)) dense[l] += bytes;
+                else attention[l] += bytes;
+                continue;
+            }
+            string block = names.Block + ".";
+            if (!rest.StartsWith(block, StringComparison.Ordinal)) { attention[l] += bytes; continue; }
+            string inner = rest[block.Length..];
+            if (inner.StartsWith(names.Router + ".", StringComparison.Ordinal)) router[l] += bytes;
+            else if (names.Experts is not null && inner.StartsWith(names.Experts + ".", StringComparison.Ordinal)
+                && TakeIndex(inner, names.Experts.Length + 1, out int e, out _) && e < experts)
+                perExpert[l][e] += bytes;
+            else if ((names.FusedInput is not null && inner.StartsWith(names.FusedInput + ".", StringComparison.Ordinal))
+                || (names.FusedOutput is not null && inner.StartsWith(names.FusedOutput + ".", StringComparison.Ordinal)))
+                for (int x = 0; x < experts; x++) perExpert[l][x] += bytes / experts; // [E, …]: an equal share each
+            else if ((names.SharedExpert is not null && inner.StartsWith(names.SharedExpert + ".", StringComparison.Ordinal))
+                || (names.SharedExpertGate is not null && inner.StartsWith(names.SharedExpertGate + ".", StringComparison.Ordinal)))
+                shared[l] += bytes;
+            else attention[l] += bytes; // anything else the block holds stays resident with the layer
+        }
+        var list = new LayerFootprint[layers];
+        for (int l = 0; l < layers; l++)
+        {
+            long[] pe = perExpert[l];
+            list[l] = new LayerFootprint(l, attention[l], router[l], shared[l], dense[l], pe.Length,
+                pe.Length == 0 ? 0 : pe.Max(), pe.Sum());
+        }
+        return new ModelFootprint(embedding, head, other, config.TieWordEmbeddings, config.VocabSize,
+            config.NumExpertsPerTok, config.KeyValueHeads, config.EffectiveHeadDim, list);
+    }
+
+    // Reads the decimal index at s[at..] up to the next '.', e.g. "12" in "model.layers.12.mlp".
+    static bool TakeIndex(string s, int at, out int value, out int restAt)
+    {
+        int dot = s.IndexOf('.', at);
+        restAt = dot + 1;
+        return int.TryParse(s.AsSpan(at, (dot < 0 ? s.Length : dot) - at), NumberStyles.None, CultureInfo.InvariantCulture, out value) && dot >= 0;
+    }
+
+    /// <summary>Bytes of everything but the routed experts: what a plan keeps resident first.</summary>
+    public long NonExpertBytes => EmbeddingBytes + LmHeadBytes + OtherBytes + Layers.Sum(l => l.NonExpertBytes);
+
+    /// <summary>Bytes of all routed experts.</summary>
+    public long RoutedExpertBytes => Layers.Sum(l => l.RoutedExpertBytes);
+
+    /// <summary>Bytes of the whole checkpoint as loaded (a tied head counted once).</summary>
+    public long TotalBytes => NonExpertBytes + RoutedExpertBytes;
+
+    /// <summary>The largest routed expert over all layers: one pool slot (0 for a dense model).</summary>
+    public long LargestExpertBytes => Layers.Count == 0 ? 0 : Layers.Max(l => l.ExpertBytes);
+
+    /// <summary>Routed experts over all layers.</summary>
+    public int ExpertCount => Layers.Sum(l => l.Experts);
+
+    /// <summary>Float32 K and V for <paramref name="context"/> positions: 2·layers·kv_heads·head_dim·context·4.</summary>
+    public long KvCacheBytes(int context)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(context);
+        return 2L * Layers.Count * KeyValueHeads * HeadDim * context * sizeof(float);
+    }
+}
