@@ -16,9 +16,11 @@ internal static class BenchCommand
         var promptTokens = TrainCommand.Int("--prompt-tokens", "Prompt length processed in one prefill (default 128).");
         var decodeTokens = TrainCommand.Int("--decode-tokens", "Single-token decode steps timed after the prefill (default 64).");
         var threads = TrainCommand.Int("--threads", "Kernel threads (default: all cores).");
-        var decode = new Command("decode", "Time a prompt prefill and token-by-token decoding (greedy) on random token ids; print one JSON line.")
+        var noProbe = new Option<bool>("--no-bandwidth") { Description = "Skip the memory bandwidth probe (and the ceiling it gives)." };
+        var decode = new Command("decode", "Time a prompt prefill and token-by-token decoding (greedy) on random token ids; print one JSON line "
+            + "with the memory-bandwidth ceiling of decoding (bandwidth / active weight bytes per token) and the fraction of it reached.")
         {
-            model, promptTokens, decodeTokens, threads,
+            model, promptTokens, decodeTokens, threads, noProbe,
         };
         decode.SetAction(parse =>
         {
@@ -28,6 +30,9 @@ internal static class BenchCommand
             GenerateCommand.SetThreads(parse.GetValue(threads));
             using var m = InferenceModel.Load(path, new InferenceOptions { MaxContext = prompt + steps + 1 });
             var r = Run(m, prompt, steps);
+            // Decoding reads every active weight once per token: memory bandwidth / bytes per token bounds tokens/s.
+            double? gbps = parse.GetValue(noProbe) ? null : BandwidthProbe.MeasureMemoryReadGBps(threads: ParallelRunner.Threads);
+            long active = m.ActiveWeightBytesPerToken;
             var buffer = new MemoryStream();
             using (var w = new Utf8JsonWriter(buffer))
             {
@@ -38,7 +43,14 @@ internal static class BenchCommand
                 w.WriteNumber("prompt_tok_s", Math.Round(r.PromptTokensPerSecond, 2));
                 w.WriteNumber("decode_tokens", steps);
                 w.WriteNumber("decode_tok_s", Math.Round(r.DecodeTokensPerSecond, 2));
-                w.WriteNumber("active_weight_bytes_per_token", m.ActiveWeightBytesPerToken);
+                w.WriteNumber("active_weight_bytes_per_token", active);
+                if (gbps is { } g)
+                {
+                    double ceiling = g * 1e9 / active;
+                    w.WriteNumber("memory_gb_s", Math.Round(g, 2));
+                    w.WriteNumber("bandwidth_ceiling_tok_s", Math.Round(ceiling, 2));
+                    w.WriteNumber("fraction_of_ceiling", Math.Round(r.DecodeTokensPerSecond / ceiling, 4));
+                }
                 w.WriteEndObject();
             }
             output.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));

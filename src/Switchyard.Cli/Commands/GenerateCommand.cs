@@ -41,10 +41,10 @@ internal static class GenerateCommand
                 Seed = parse.GetValue(seed) is { } s ? (s >= 0 ? (ulong)s : throw new InvalidRecipeException("--seed", 0, $"must be a non-negative integer, found {s}")) : 0,
             };
             SetThreads(parse.GetValue(threads));
-            if (parse.GetValue(expertMemory) is not null)
-                throw new InvalidRecipeException("--expert-memory", 0, "expert streaming is not wired into generate in this build; omit it to keep every expert in memory");
+            long? budget = parse.GetValue(expertMemory) is { } text ? ByteSize.Parse(text).Bytes : null;
             ITokenizer tokenizer = LoadTokenizer(path);
-            using var m = InferenceModel.Load(path, new InferenceOptions { MaxContext = null });
+            using var m = InferenceModel.Load(path);
+            using StreamingExpertSource? streaming = budget is { } b ? Stream(m, b) : null;
             if (parse.GetValue(router) is { } name) m.SetRouter(name, parse.GetValue(routerOption) ?? []);
             else if (parse.GetValue(routerOption) is { Length: > 0 }) throw new InvalidRecipeException("--router-option", 0, "needs --router");
 
@@ -62,9 +62,29 @@ internal static class GenerateCommand
             output.WriteLine();
             error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"[{result.PromptTokens} prompt tokens at {result.PromptTokensPerSecond:F1} tok/s, {result.Tokens.Length} generated at {result.DecodeTokensPerSecond:F1} tok/s; stop: {Reason(result.Reason, streamer.StoppedByString)}]"));
+            if (streaming?.Statistics is { } st)
+                error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"[experts: {streaming.Slots} slots of {ByteSize.Format(streaming.SlotBytes)}, hit rate {100 * st.HitRate:F1}%, {ByteSize.Format(st.BytesRead)} read at {st.ReadGBps:F2} GB/s]"));
             return 0;
         });
         return command;
+    }
+
+    // Routed experts come from the checkpoint through a pool of at most `budget` bytes; the rest of the model stays mapped.
+    static StreamingExpertSource Stream(InferenceModel m, long budget)
+    {
+        var layers = new IReadOnlyList<ExpertLocation>?[m.LayerCount];
+        bool any = false;
+        for (int l = 0; l < layers.Length; l++)
+        {
+            if (!m.IsMoeLayer(l)) continue;
+            layers[l] = m.ExpertLocations(l) ?? throw new InvalidRecipeException("--expert-memory", 0, $"layer {l}'s experts are not stored as whole matrices in a file, so they cannot be streamed");
+            any = true;
+        }
+        if (!any) throw new InvalidRecipeException("--expert-memory", 0, "the model has no MoE layer; there are no experts to stream");
+        var source = new StreamingExpertSource(layers, budget);
+        m.ExpertSource = source;
+        return source;
     }
 
     static string Reason(StopReason r, bool text) => text ? "stop string" : r switch

@@ -69,7 +69,8 @@ public sealed class GenerateCommandTests
 
     [Theory]
     [InlineData("--router-option", "k=1", "error: --router-option: needs --router")]
-    [InlineData("--expert-memory", "1GiB", "error: --expert-memory: expert streaming is not wired")]
+    [InlineData("--expert-memory", "lots", "error: ")]
+    [InlineData("--expert-memory", "1B", "error: ")]
     [InlineData("--temperature", "-1", "error: --temperature: must be a number ≥ 0, found -1")]
     [InlineData("--router", "nope", "error: unknown router")]
     public void Generate_BadFlags_OneLineError(string flag, string value, string expected)
@@ -78,6 +79,18 @@ public sealed class GenerateCommandTests
         var (code, _, err) = Run("generate", "--model", dir.Path, "--prompt", "ab", flag, value);
         Assert.Equal(2, code);
         Assert.StartsWith(expected, err.TrimEnd(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Generate_ExpertMemory_StreamsExpertsWithSameOutput()
+    {
+        using var dir = RunFolder("qwen2_moe");
+        string[] args = ["generate", "--model", dir.Path, "--prompt", "abc", "--max-tokens", "6", "--temperature", "0"];
+        var resident = Run(args);
+        var streamed = Run([.. args, "--expert-memory", "2KiB"]);
+        Assert.Equal(0, streamed.Code);
+        Assert.Equal(resident.Out, streamed.Out);
+        Assert.Contains("hit rate", streamed.Err);
     }
 
     [Fact]
@@ -94,7 +107,7 @@ public sealed class GenerateCommandTests
     public void BenchDecode_TinyModel_PrintsOneJsonLine()
     {
         using var dir = RunFolder("qwen2_moe");
-        var (code, output, err) = Run("bench", "decode", "--model", dir.Path, "--prompt-tokens", "16", "--decode-tokens", "4");
+        var (code, output, err) = Run("bench", "decode", "--model", dir.Path, "--prompt-tokens", "16", "--decode-tokens", "4", "--no-bandwidth");
         Assert.Equal(0, code);
         Assert.Equal("", err);
         using var doc = JsonDocument.Parse(output);
