@@ -5,18 +5,23 @@ namespace Switchyard.Data;
 /// beginning and end of sequence) are part of the vocabulary but never produced by
 /// <see cref="Encode(ReadOnlySpan{char}, List{int})"/> for ordinary text.
 /// </summary>
+/// <remarks>
+/// Tokenizers of loaded checkpoints (<see cref="Tokenizers.PretrainedTokenizer"/>) may lack a padding or
+/// beginning-of-sequence token: that id is then −1. They also encode an added token's string found in the
+/// text (e.g. <c>&lt;|im_end|&gt;</c>) to its id, as Hugging Face tokenizers and llama.cpp do.
+/// </remarks>
 public interface ITokenizer
 {
     /// <summary>Number of ids: every id is in [0, VocabSize).</summary>
     int VocabSize { get; }
 
-    /// <summary>Id used to pad windows; never a target that counts toward the loss.</summary>
+    /// <summary>Id used to pad windows; never a target that counts toward the loss. −1 when the tokenizer has none.</summary>
     int PadId { get; }
 
-    /// <summary>Beginning-of-sequence id.</summary>
+    /// <summary>Beginning-of-sequence id, or −1 when the tokenizer has none.</summary>
     int BosId { get; }
 
-    /// <summary>End-of-sequence id; the batcher puts it after every document.</summary>
+    /// <summary>End-of-sequence id; the batcher puts it after every document. −1 when the tokenizer has none.</summary>
     int EosId { get; }
 
     /// <summary>Appends the ids of <paramref name="text"/> to <paramref name="ids"/>.</summary>

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Switchyard.Data.Tokenizers;
 using Ml = Microsoft.ML.Tokenizers;
 
 namespace Switchyard.Data;
@@ -8,15 +10,21 @@ namespace Switchyard.Data;
 /// that has our three special tokens). Ids 0–255 are single bytes and 256–258 pad/bos/eos,
 /// as in <see cref="ByteTokenizer"/>; every text encodes (no unknown token) and decodes back exactly.
 /// </summary>
-public sealed class BpeTokenizer : ITokenizer
+public sealed class BpeTokenizer : ITokenizer, ITokenBytes
 {
     readonly Ml.BpeTokenizer _inner;
+    readonly byte[][] _bytes;
 
-    BpeTokenizer(Ml.BpeTokenizer inner, int vocabSize)
+    BpeTokenizer(Ml.BpeTokenizer inner, BpeVocabulary vocabulary)
     {
         _inner = inner;
-        VocabSize = vocabSize;
+        Vocabulary = vocabulary;
+        VocabSize = vocabulary.Count;
+        _bytes = [.. vocabulary.Tokens.Select((t, id) => id is >= ByteLevel.PadId and <= ByteLevel.EosId ? [] : TokenizerBuilder.ByteLevelBytes(t))];
     }
+
+    /// <summary>The vocabulary and merges (for export: <see cref="TokenizerFiles"/>, <see cref="GgufTokenizerData"/>).</summary>
+    public BpeVocabulary Vocabulary { get; }
 
     /// <summary>Loads <c>vocab.json</c> and <c>merges.txt</c> from <paramref name="directory"/>.</summary>
     public static BpeTokenizer Load(string directory) =>
@@ -28,27 +36,56 @@ public sealed class BpeTokenizer : ITokenizer
     {
         foreach (string p in (string[])[vocabPath, mergesPath])
             if (!File.Exists(p)) throw new SwitchyardException($"{p}: BPE file not found");
-        Ml.BpeTokenizer inner;
+        string[] tokens;
         try
         {
-            inner = Ml.BpeTokenizer.Create(Options(new Ml.BpeOptions(vocabPath, mergesPath)));
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(vocabPath));
+            var pairs = doc.RootElement.EnumerateObject().Select(p => (p.Name, Id: p.Value.GetInt32())).ToList();
+            tokens = new string[pairs.Count];
+            foreach (var (name, id) in pairs)
+            {
+                if ((uint)id >= (uint)tokens.Length || tokens[id] is not null)
+                    throw new SwitchyardException($"{vocabPath}: ids must be 0..{tokens.Length - 1} without gaps or repeats, found {id} for '{name}'");
+                tokens[id] = name;
+            }
         }
-        catch (Exception e) when (e is not SwitchyardException and not OutOfMemoryException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
-            throw new SwitchyardException($"{vocabPath}, {mergesPath}: cannot load BPE vocabulary ({e.Message})", e);
+            throw new SwitchyardException($"{vocabPath}: not a JSON object of token → id ({e.Message})", e);
         }
-        return Wrap(inner, vocabPath);
+        var merges = new List<(string, string)>();
+        int line = 0;
+        foreach (string l in File.ReadLines(mergesPath))
+        {
+            line++;
+            if (l.StartsWith("#version", StringComparison.Ordinal) || l.Length == 0) continue;
+            int space = l.IndexOf(' ');
+            if (space <= 0 || space == l.Length - 1) throw new SwitchyardException($"{mergesPath}:{line}: expected \"left right\", found \"{l}\"");
+            merges.Add((l[..space], l[(space + 1)..]));
+        }
+        return Create(new BpeVocabulary(tokens, [.. merges]), vocabPath);
     }
 
     /// <summary>Creates the tokenizer from a vocabulary in memory (no files).</summary>
-    public static BpeTokenizer Create(BpeVocabulary vocabulary)
+    public static BpeTokenizer Create(BpeVocabulary vocabulary) => Create(vocabulary, "vocabulary");
+
+    static BpeTokenizer Create(BpeVocabulary vocabulary, string source)
     {
         ArgumentNullException.ThrowIfNull(vocabulary);
         var options = new Ml.BpeOptions(vocabulary.Tokens.Select((t, id) => new KeyValuePair<string, int>(t, id)))
         {
             Merges = [.. vocabulary.Merges.Select(m => $"{m.Left} {m.Right}")],
         };
-        return Wrap(Ml.BpeTokenizer.Create(Options(options)), "vocabulary");
+        Ml.BpeTokenizer inner;
+        try
+        {
+            inner = Ml.BpeTokenizer.Create(Options(options));
+        }
+        catch (Exception e) when (e is not SwitchyardException and not OutOfMemoryException)
+        {
+            throw new SwitchyardException($"{source}: cannot load BPE vocabulary ({e.Message})", e);
+        }
+        return Wrap(inner, vocabulary, source);
     }
 
     static Ml.BpeOptions Options(Ml.BpeOptions o)
@@ -64,7 +101,7 @@ public sealed class BpeTokenizer : ITokenizer
         return o;
     }
 
-    static BpeTokenizer Wrap(Ml.BpeTokenizer inner, string source)
+    static BpeTokenizer Wrap(Ml.BpeTokenizer inner, BpeVocabulary vocabulary, string source)
     {
         var vocab = inner.Vocabulary;
         for (int b = 0; b < 256; b++)
@@ -75,7 +112,7 @@ public sealed class BpeTokenizer : ITokenizer
                 throw new SwitchyardException($"{source}: special token {token} must have id {want}");
         int max = vocab.Values.Max();
         if (max + 1 != vocab.Count) throw new SwitchyardException($"{source}: ids must be 0..{vocab.Count - 1} without gaps, found max {max}");
-        return new BpeTokenizer(inner, vocab.Count);
+        return new BpeTokenizer(inner, vocabulary);
     }
 
     /// <inheritdoc/>
@@ -118,4 +155,13 @@ public sealed class BpeTokenizer : ITokenizer
         }
         return _inner.Decode(kept) ?? "";
     }
+
+    /// <inheritdoc cref="PretrainedTokenizer.TokenBytes"/>
+    public ReadOnlySpan<byte> TokenBytes(int id, bool skipSpecialTokens)
+    {
+        if ((uint)id >= (uint)VocabSize) throw new ArgumentOutOfRangeException(nameof(id), id, $"id outside the vocabulary [0, {VocabSize})");
+        return _bytes[id];
+    }
+
+    bool ITokenBytes.StripsLeadingSpace => false;
 }

@@ -16,6 +16,17 @@ public sealed class BpeVocabulary
         _merges = merges;
     }
 
+    /// <summary>The 256 bytes and the three special tokens, no merges: <see cref="ByteTokenizer"/>'s ids as a byte-level BPE vocabulary.</summary>
+    public static BpeVocabulary BytesOnly()
+    {
+        var tokens = new string[ByteLevel.FirstMergeId];
+        for (int b = 0; b < 256; b++) tokens[b] = ByteLevel.ByteToChar[b].ToString();
+        tokens[ByteLevel.PadId] = ByteLevel.PadToken;
+        tokens[ByteLevel.BosId] = ByteLevel.BosToken;
+        tokens[ByteLevel.EosId] = ByteLevel.EosToken;
+        return new BpeVocabulary(tokens, []);
+    }
+
     readonly string[] _tokens;
     readonly (string Left, string Right)[] _merges;
 

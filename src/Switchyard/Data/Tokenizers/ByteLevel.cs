@@ -7,7 +7,7 @@ namespace Switchyard.Data;
 /// GPT-2's byte → printable character table (how vocab.json and merges.txt spell bytes) and
 /// the pre-tokenizer that cuts text into the pieces merges never cross.
 /// </summary>
-internal static partial class ByteLevel
+internal static class ByteLevel
 {
     public const string PadToken = "<|pad|>", BosToken = "<|bos|>", EosToken = "<|eos|>";
 
@@ -34,6 +34,14 @@ internal static partial class ByteLevel
     /// leading space; single digits (so numbers tokenize digit by digit, which arithmetic
     /// tasks need); punctuation runs; whitespace. Language-neutral: no English contractions.
     /// </summary>
-    [GeneratedRegex(@" ?[\p{L}\p{M}]+|\p{N}| ?[^\s\p{L}\p{M}\p{N}]+|\s+(?!\S)|\s+", RegexOptions.CultureInvariant)]
-    public static partial Regex PreTokenizerPattern();
+    /// <remarks>
+    /// Matched by code points (<see cref="Tokenizers.CodePointRegex"/>), as Hugging Face tokenizers and
+    /// transformers.js match it, so an exported tokenizer.json cuts text exactly where we do.
+    /// </remarks>
+    public static Regex PreTokenizerPattern() => s_pattern;
+
+    /// <summary>The pattern of <see cref="PreTokenizerPattern"/> as written in tokenizer.json.</summary>
+    public const string PreTokenizerSource = @" ?[\p{L}\p{M}]+|\p{N}| ?[^\s\p{L}\p{M}\p{N}]+|\s+(?!\S)|\s+";
+
+    static readonly Regex s_pattern = Tokenizers.CodePointRegex.Create(PreTokenizerSource);
 }

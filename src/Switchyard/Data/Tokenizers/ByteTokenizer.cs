@@ -1,4 +1,5 @@
 using System.Text;
+using Switchyard.Data.Tokenizers;
 
 namespace Switchyard.Data;
 
@@ -7,8 +8,10 @@ namespace Switchyard.Data;
 /// <see cref="BosId"/> = 257, <see cref="EosId"/> = 258. Needs no training, covers every
 /// language and script, and keeps the vocabulary (and so the embedding) tiny.
 /// </summary>
-public sealed class ByteTokenizer : ITokenizer
+public sealed class ByteTokenizer : ITokenizer, ITokenBytes
 {
+    static readonly byte[] s_bytes = [.. Enumerable.Range(0, 256).Select(b => (byte)b)];
+
     /// <summary>The shared instance (the tokenizer has no state).</summary>
     public static ByteTokenizer Instance { get; } = new();
 
@@ -65,4 +68,13 @@ public sealed class ByteTokenizer : ITokenizer
         }
         return Encoding.UTF8.GetString(bytes, 0, n);
     }
+
+    /// <summary>The byte of <paramref name="id"/> (empty for the special ids, which are always skipped).</summary>
+    public ReadOnlySpan<byte> TokenBytes(int id, bool skipSpecialTokens)
+    {
+        if ((uint)id >= (uint)VocabSize) throw new ArgumentOutOfRangeException(nameof(id), id, $"id outside the vocabulary [0, {VocabSize})");
+        return id < 256 ? s_bytes.AsSpan(id, 1) : default;
+    }
+
+    bool ITokenBytes.StripsLeadingSpace => false;
 }

@@ -1,0 +1,159 @@
+using System.Collections.Concurrent;
+using Switchyard.Data;
+using Switchyard.Data.Tokenizers;
+
+namespace Switchyard.Tests.Data.Tokenizers;
+
+public sealed class GgufTokenizerDataTests
+{
+    static readonly ConcurrentDictionary<string, Lazy<PretrainedTokenizer>> s_viaGguf = new();
+
+    // The fixture exported to GGUF metadata and built back the way llama.cpp tokenizes.
+    static PretrainedTokenizer ViaGguf(string fixture) =>
+        s_viaGguf.GetOrAdd(fixture, f => new Lazy<PretrainedTokenizer>(() => GgufTokenizerData.From(TokenizerFixtures.Load(f)).CreateTokenizer())).Value;
+
+    public static TheoryData<string, int> Cases() => TokenizerFixtures.Cases();
+
+    [Theory, MemberData(nameof(Cases))]
+    public void CreateTokenizer_ExportedRealTokenizer_MatchesTransformersJs(string fixture, int index)
+    {
+        GoldenCase c = TokenizerFixtures.Golden(fixture)[index];
+        Assert.SkipWhen(fixture == "qwen3" && TokenizerFixtures.NeedsUnicodeNormalization(c.Text), "no Unicode normalization under InvariantGlobalization");
+        PretrainedTokenizer tok = ViaGguf(fixture);
+
+        Assert.Equal(c.Ids, tok.Encode(c.Text));
+        Assert.Equal(c.WithSpecial, tok.Encode(c.Text, addSpecialTokens: true));
+        Assert.Equal(c.Decoded, tok.Decode(c.Ids));
+    }
+
+    [Fact]
+    public void From_HfTokenizers_MapsModelPreAndSpecialIds()
+    {
+        GgufTokenizerData gpt2 = GgufTokenizerData.From(TokenizerFixtures.Load("gpt2"));
+        Assert.Equal(("gpt2", "gpt-2", 50257, 50000), (gpt2.Model, gpt2.Pre, gpt2.Tokens.Length, gpt2.Merges!.Length));
+        Assert.Equal(GgufTokenType.Control, gpt2.TokenTypes![50256]);
+        Assert.Equal(50256, gpt2.EosId);
+
+        GgufTokenizerData qwen = GgufTokenizerData.From(TokenizerFixtures.Load("qwen3"));
+        Assert.Equal("qwen2", qwen.Pre);
+        Assert.Equal(GgufTokenType.UserDefined, qwen.TokenTypes![qwen.Tokens.AsSpan().IndexOf("<think>")]);
+
+        GgufTokenizerData mistral = GgufTokenizerData.From(TokenizerFixtures.Load("mistral"));
+        Assert.Equal(("llama", 1, 2, 0, true), (mistral.Model, mistral.BosId, mistral.EosId, mistral.UnknownId, mistral.AddBos));
+        Assert.Equal(GgufTokenType.Byte, mistral.TokenTypes![3 + 0x41]);
+        Assert.Equal(GgufTokenType.Unknown, mistral.TokenTypes[0]);
+        Assert.Equal(mistral.Tokens.Length, mistral.Scores!.Length);
+    }
+
+    [Fact]
+    public void From_GgufCreatedTokenizer_ReturnsTheSameMetadata()
+    {
+        GgufTokenizerData data = Handmade();
+        Assert.Same(data, GgufTokenizerData.From(data.CreateTokenizer()));
+    }
+
+    [Fact]
+    public void From_BpeVocabulary_SameIdsAsBpeTokenizer()
+    {
+        BpeVocabulary vocab = BpeTrainer.Train(TokenizerFilesTests.TrainingTexts(), vocabSize: 400);
+        var ours = BpeTokenizer.Create(vocab);
+        GgufTokenizerData data = GgufTokenizerData.From(ours);
+        PretrainedTokenizer tok = data.CreateTokenizer();
+
+        Assert.Equal(("gpt2", "switchyard", 258, 257, 256), (data.Model, data.Pre, data.EosId, data.BosId, data.PaddingId));
+        foreach (string text in TokenizerFilesTests.Strings())
+        {
+            Assert.Equal(ours.Encode(text), tok.Encode(text));
+            Assert.Equal(ours.Decode(ours.Encode(text)), tok.Decode(tok.Encode(text)));
+        }
+    }
+
+    [Fact]
+    public void From_ByteTokenizer_OneIdPerByte()
+    {
+        PretrainedTokenizer tok = GgufTokenizerData.From(ByteTokenizer.Instance).CreateTokenizer();
+        Assert.Equal(ByteTokenizer.Instance.Encode("héllo 🚂"), tok.Encode("héllo 🚂"));
+        Assert.Equal(259, tok.VocabSize);
+    }
+
+    // A tiny llama (SentencePiece) vocabulary: 3 controls, 256 bytes, then pieces with scores.
+    static GgufTokenizerData Handmade(bool addBos = true)
+    {
+        var tokens = new List<string> { "<unk>", "<s>", "</s>" };
+        var types = new List<GgufTokenType> { GgufTokenType.Unknown, GgufTokenType.Control, GgufTokenType.Control };
+        var scores = new List<float> { 0, 0, 0 };
+        for (int b = 0; b < 256; b++) { tokens.Add($"<0x{b:X2}>"); types.Add(GgufTokenType.Byte); scores.Add(0); }
+        foreach (var (piece, score) in (ReadOnlySpan<(string, float)>)[("▁", -1), ("a", -2), ("b", -3), ("ab", -4), ("▁a", -5), ("▁ab", -6), ("bb", -0.5f)])
+        {
+            tokens.Add(piece); types.Add(GgufTokenType.Normal); scores.Add(score);
+        }
+        return new GgufTokenizerData
+        {
+            Model = "llama", Tokens = [.. tokens], TokenTypes = [.. types], Scores = [.. scores],
+            BosId = 1, EosId = 2, UnknownId = 0, AddBos = addBos,
+        };
+    }
+
+    [Fact]
+    public void CreateTokenizer_Llama_MergesHighestScoreFirstAndFallsBackToBytes()
+    {
+        PretrainedTokenizer tok = Handmade().CreateTokenizer();
+        int Id(string s) => tok.TokenToId(s)!.Value;
+
+        // "▁abb": bb (−0.5) beats ▁a (−5) and ab (−4), leaving ▁a + bb.
+        Assert.Equal([1, Id("▁a"), Id("bb")], tok.Encode("abb", addSpecialTokens: true));
+        // "é" is not a piece: its UTF-8 bytes.
+        Assert.Equal([Id("▁"), Id("<0xC3>"), Id("<0xA9>")], tok.Encode("é"));
+        Assert.Equal("é ab", tok.Decode(tok.Encode("é ab")));
+        // A space prefix follows special tokens too, as llama.cpp adds it.
+        Assert.Equal([Id("▁ab"), 2, Id("▁ab")], tok.Encode("ab</s>ab"));
+    }
+
+    [Fact]
+    public void CreateTokenizer_TokenTypesWrongLength_ThrowsNamingKey()
+    {
+        var data = Handmade() with { TokenTypes = [GgufTokenType.Normal], Source = "model.gguf" };
+        var e = Assert.Throws<InvalidTokenizerFileException>(data.CreateTokenizer);
+        Assert.Contains("model.gguf: tokenizer.ggml.token_type", e.Message);
+        Assert.Contains("expected 266 entries", e.Message);
+    }
+
+    [Fact]
+    public void CreateTokenizer_UnknownModel_ListsSupported()
+    {
+        var e = Assert.Throws<InvalidTokenizerFileException>((Handmade() with { Model = "bert" }).CreateTokenizer);
+        Assert.Contains("tokenizer.ggml.model: 'bert' is not supported (supported: gpt2, llama)", e.Message);
+    }
+
+    [Fact]
+    public void CreateTokenizer_LlamaWithoutScores_Throws()
+    {
+        var e = Assert.Throws<InvalidTokenizerFileException>((Handmade() with { Scores = null }).CreateTokenizer);
+        Assert.Contains("tokenizer.ggml.scores", e.Message);
+    }
+
+    [Fact]
+    public void CreateTokenizer_BosOutOfRange_Throws()
+    {
+        var e = Assert.Throws<InvalidTokenizerFileException>((Handmade() with { BosId = 5000 }).CreateTokenizer);
+        Assert.Contains("tokenizer.ggml.bos_token_id", e.Message);
+        Assert.Contains("found 5000", e.Message);
+    }
+
+    [Fact]
+    public void CreateTokenizer_UnknownPre_ListsSupported()
+    {
+        var data = GgufTokenizerData.From(ByteTokenizer.Instance) with { Pre = "mystery" };
+        var e = Assert.Throws<InvalidTokenizerFileException>(data.CreateTokenizer);
+        Assert.Contains("tokenizer.ggml.pre: pre-tokenizer 'mystery' is not supported", e.Message);
+        Assert.Contains("qwen2", e.Message);
+    }
+
+    [Fact]
+    public void CreateTokenizer_BadMerge_ThrowsAtIndex()
+    {
+        var data = GgufTokenizerData.From(ByteTokenizer.Instance) with { Merges = ["Ġ t", "oops"] };
+        var e = Assert.Throws<InvalidTokenizerFileException>(data.CreateTokenizer);
+        Assert.Contains("tokenizer.ggml.merges[1]", e.Message);
+    }
+}
