@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Switchyard.Data;
+using Switchyard.Data.Tokenizers;
 using Switchyard.Inference;
 using Switchyard.Tensors;
 using Switchyard.Training;
@@ -48,14 +49,20 @@ internal static class GenerateCommand
             if (parse.GetValue(router) is { } name) m.SetRouter(name, parse.GetValue(routerOption) ?? []);
             else if (parse.GetValue(routerOption) is { Length: > 0 }) throw new InvalidRecipeException("--router-option", 0, "needs --router");
 
+            string promptText = parse.GetValue(prompt)!;
             var ids = new List<int>();
-            if (m.Config.BosTokenId is { } bos && bos < m.VocabSize) ids.Add(bos);
-            tokenizer.Encode(parse.GetValue(prompt)!.AsSpan(), ids);
+            if (tokenizer is PretrainedTokenizer pretrained)
+            {
+                // The checkpoint's own special-token template (BOS for Llama-style tokenizers); an appended EOS would end the prompt.
+                ids.AddRange(pretrained.Encode(promptText, addSpecialTokens: true));
+                if (pretrained.AddEos && ids.Count > 0 && ids[^1] == pretrained.EosId) ids.RemoveAt(ids.Count - 1);
+            }
+            else tokenizer.Encode(promptText.AsSpan(), ids);
             if (ids.Count == 0) throw new InvalidRecipeException("--prompt", 0, "encodes to no tokens");
             foreach (int id in ids)
                 if (id >= m.VocabSize) throw new InvalidRecipeException("--prompt", 0, $"token id {id} is outside the model's vocabulary of {m.VocabSize}: the tokenizer does not belong to this model");
             var stopIds = new HashSet<int>(m.Config.EosTokenId);
-            if (tokenizer.EosId < m.VocabSize && tokenizer is BpeTokenizer or ByteTokenizer) stopIds.Add(tokenizer.EosId);
+            if (tokenizer.EosId >= 0 && tokenizer.EosId < m.VocabSize) stopIds.Add(tokenizer.EosId);
             var streamer = new TextStreamer(tokenizer, parse.GetValue(stop) ?? [], output);
             var result = new Generator(m).Generate(ids.ToArray(), max, sampling, [.. stopIds], streamer.Add);
             streamer.Flush();
@@ -96,12 +103,13 @@ internal static class GenerateCommand
     };
 
     /// <summary>
-    /// The model folder's tokenizer: <c>vocab.json</c> + <c>merges.txt</c> (Switchyard's BPE), or the byte
-    /// tokenizer of a run trained with it (<c>recipe.json</c> data.tokenizer = byte).
+    /// The model folder's tokenizer: <c>tokenizer.json</c> (Hugging Face), <c>vocab.json</c> + <c>merges.txt</c>
+    /// (Switchyard's BPE), or the byte tokenizer of a run trained with it (<c>recipe.json</c> data.tokenizer = byte).
     /// </summary>
     internal static ITokenizer LoadTokenizer(string path)
     {
         InferenceModel.CheckModelPath(path);
+        if (File.Exists(Path.Combine(path, HfTokenizer.FileName))) return HfTokenizer.Load(path);
         if (File.Exists(Path.Combine(path, BpeVocabulary.VocabFileName)) && File.Exists(Path.Combine(path, BpeVocabulary.MergesFileName)))
             return BpeTokenizer.Load(path);
         string recipe = Path.Combine(path, Trainer.RecipeFile);
@@ -120,8 +128,6 @@ internal static class GenerateCommand
             if (kind is null or "byte") return ByteTokenizer.Instance;
             throw new ModelNotFoundException(path, $"the run was trained with the {kind} tokenizer but the folder has no {BpeVocabulary.VocabFileName} and {BpeVocabulary.MergesFileName}");
         }
-        if (File.Exists(Path.Combine(path, "tokenizer.json")))
-            throw new ModelNotFoundException(path, "tokenizer.json (Hugging Face tokenizers) cannot be read by this build yet");
         throw new ModelNotFoundException(path, $"no tokenizer: expected {BpeVocabulary.VocabFileName} + {BpeVocabulary.MergesFileName}, tokenizer.json, or a run's recipe.json");
     }
 

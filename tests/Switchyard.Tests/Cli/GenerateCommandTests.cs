@@ -94,6 +94,26 @@ public sealed class GenerateCommandTests
     }
 
     [Fact]
+    public void Generate_HuggingFaceFolderWithTokenizerJson_EncodesWithBosAndDecodes()
+    {
+        // Given a tiny Mixtral over Mistral's 32000-token SentencePiece vocabulary, tokenizer files beside it
+        using var dir = new TempDirectory();
+        var config = TinyConfigs.Create("mixtral", initStd: 0.3) with { VocabSize = 32000, BosTokenId = 1, EosTokenId = [2] };
+        new DecoderModel(config, new Rng(3), MoeFeedForward.Factory).SavePretrained(dir.Path);
+        string fixture = Switchyard.Tests.Data.Tokenizers.TokenizerFixtures.Unpack("mistral");
+        foreach (string f in Directory.GetFiles(fixture)) File.Copy(f, Path.Combine(dir.Path, Path.GetFileName(f)));
+        int expected = Switchyard.Data.Tokenizers.HfTokenizer.Load(dir.Path).Encode("Hello world", addSpecialTokens: true).Length;
+
+        // When generating
+        var (code, output, err) = Run("generate", "--model", dir.Path, "--prompt", "Hello world", "--max-tokens", "4", "--temperature", "0");
+
+        // Then the prompt went in with the tokenizer's BOS and text came out
+        Assert.Equal(0, code);
+        Assert.Contains($"[{expected} prompt tokens", err);
+        Assert.True(output.TrimEnd('\n').Length > 0 || err.Contains("end of sequence"), err);
+    }
+
+    [Fact]
     public void Generate_FolderWithoutTokenizer_SaysWhatIsExpected()
     {
         using var dir = new TempDirectory();
