@@ -109,6 +109,13 @@ internal static class GenerateCommand
     internal static ITokenizer LoadTokenizer(string path)
     {
         InferenceModel.CheckModelPath(path);
+        if (InferenceModel.IsGguf(path))
+        {
+            // The tokenizer.ggml.* metadata is not read into a tokenizer here yet; a tokenizer.json beside the file works.
+            string dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            if (File.Exists(Path.Combine(dir, HfTokenizer.FileName))) return HfTokenizer.Load(dir);
+            throw new ModelNotFoundException(path, $"generate needs a {HfTokenizer.FileName} beside the .gguf file (its tokenizer.ggml.* metadata is not read yet); bench decode needs none");
+        }
         if (File.Exists(Path.Combine(path, HfTokenizer.FileName))) return HfTokenizer.Load(path);
         if (File.Exists(Path.Combine(path, BpeVocabulary.VocabFileName)) && File.Exists(Path.Combine(path, BpeVocabulary.MergesFileName)))
             return BpeTokenizer.Load(path);

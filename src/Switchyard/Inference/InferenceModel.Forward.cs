@@ -89,8 +89,16 @@ public sealed partial class InferenceModel
                 RmsNorm.Forward(query, l.QNorm.Span, query, ws.InvRms.AsSpan(0, tokens * heads), tokens * heads, hd, eps);
                 RmsNorm.Forward(k, l.KNorm.Span, k, ws.InvRms.AsSpan(0, tokens * kvHeads), tokens * kvHeads, hd, eps);
             }
-            Rope.Forward(query, query, positions, tokens, heads, hd, theta);
-            Rope.Forward(k, k, positions, tokens, kvHeads, hd, theta);
+            if (_interleavedRope)
+            {
+                Rope.ForwardInterleaved(query, query, positions, tokens, heads, hd, theta);
+                Rope.ForwardInterleaved(k, k, positions, tokens, kvHeads, hd, theta);
+            }
+            else
+            {
+                Rope.Forward(query, query, positions, tokens, heads, hd, theta);
+                Rope.Forward(k, k, positions, tokens, kvHeads, hd, theta);
+            }
             CachedAttention.Forward(query, keys, values, attention, tokens, start, heads, kvHeads, hd, scale);
             Project(l.O, l.OBias, attention, output, tokens);
             Elementwise.Accumulate(output, x, residual);

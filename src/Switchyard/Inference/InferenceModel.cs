@@ -33,8 +33,13 @@ public sealed partial class InferenceModel : IDisposable
     readonly RoutingContext _routing = new(new Rng(0));
     readonly Router?[] _modelRouters;
 
+    readonly bool _interleavedRope;
+
     InferenceModel(ModelConfig config, ICheckpointTensors tensors, InferenceOptions? options, Func<int, Router?> modelRouter)
     {
+        // llama.cpp stores q_proj/k_proj of the Llama and Granite families with rows permuted to adjacent
+        // RoPE pairs; rotating those pairs (interleaved RoPE) gives the same attention without un-permuting.
+        _interleavedRope = tensors is GgufTensors && GgufTensorNames.PermutesQueryKey(config.ModelType);
         options ??= new InferenceOptions();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.PrefillChunk, nameof(options.PrefillChunk));
         Config = config;
@@ -78,7 +83,8 @@ public sealed partial class InferenceModel : IDisposable
 
     /// <summary>
     /// Loads a model from <paramref name="path"/>: a Hugging Face checkpoint folder (<c>config.json</c> +
-    /// <c>model.safetensors</c> or a sharded index) or a Switchyard run folder (the same two files).
+    /// <c>model.safetensors</c> or a sharded index), a Switchyard run folder (the same two files), or a
+    /// llama.cpp <c>.gguf</c> file (configuration from its metadata; F32/F16/BF16/Q8_0/Q4_0/Q4_K/Q6_K used as stored).
     /// Weights are memory-mapped and used in place (F32, F16, BF16).
     /// </summary>
     /// <exception cref="ModelNotFoundException">The path does not exist or lacks config.json or weights.</exception>
@@ -88,6 +94,7 @@ public sealed partial class InferenceModel : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string configPath = CheckModelPath(path);
+        if (IsGguf(path)) return LoadGguf(path, options);
         var config = ModelConfig.Load(configPath);
         config.EnsureBuildable(configPath);
         ICheckpointTensors tensors;
@@ -110,20 +117,42 @@ public sealed partial class InferenceModel : IDisposable
         }
     }
 
-    /// <summary>The <c>config.json</c> path of model folder <paramref name="path"/>; what <see cref="Load"/> checks first.</summary>
-    /// <exception cref="ModelNotFoundException">The path is missing, a file, or a folder without config.json.</exception>
+    /// <summary>
+    /// Where <see cref="Load"/> reads the configuration of <paramref name="path"/>: a model folder's
+    /// <c>config.json</c>, or the <c>.gguf</c> file itself; what <see cref="Load"/> checks first.
+    /// </summary>
+    /// <exception cref="ModelNotFoundException">The path is missing, a file other than .gguf, or a folder without config.json.</exception>
     public static string CheckModelPath(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        if (IsGguf(path)) return path;
         if (File.Exists(path))
-            throw new ModelNotFoundException(path, path.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase)
-                ? "GGUF files are not supported yet; give a Hugging Face checkpoint folder or a Switchyard run folder"
-                : "is a file; expected a folder with config.json and model.safetensors (a Hugging Face checkpoint or a Switchyard run)");
+            throw new ModelNotFoundException(path, "is a file; expected a .gguf file or a folder with config.json and model.safetensors (a Hugging Face checkpoint or a Switchyard run)");
         if (!Directory.Exists(path)) throw new ModelNotFoundException(path, "no such folder");
         string config = Path.Combine(path, DecoderModel.ConfigFileName);
         if (!File.Exists(config))
             throw new ModelNotFoundException(path, "no config.json; expected a Hugging Face checkpoint folder or a Switchyard run folder");
         return config;
+    }
+
+    /// <summary>Whether <paramref name="path"/> is a GGUF file.</summary>
+    public static bool IsGguf(string path) => File.Exists(path) && path.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase);
+
+    // Configuration from the metadata (GgufModelConfig), tensors in place in the mapping.
+    static InferenceModel LoadGguf(string path, InferenceOptions? options)
+    {
+        var file = Formats.Gguf.GgufFile.Open(path);
+        try
+        {
+            ModelConfig config = GgufModelConfig.FromGguf(file);
+            config.EnsureBuildable(path);
+            return new InferenceModel(config, new GgufTensors(file), options, _ => null);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The architecture.</summary>

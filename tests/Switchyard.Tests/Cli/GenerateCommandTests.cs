@@ -140,6 +140,18 @@ public sealed class GenerateCommandTests
     }
 
     [Fact]
+    public void BenchDecode_GgufFile_PrintsOneJsonLine()
+    {
+        using var dir = new TempDirectory();
+        GgufCheckpoint.Export(InferenceTestModels.Create("mixtral"), dir.File("m.gguf"));
+        var (code, output, err) = Run("bench", "decode", "--model", dir.File("m.gguf"), "--prompt-tokens", "8", "--decode-tokens", "2", "--no-bandwidth");
+        Assert.Equal(0, code);
+        Assert.Equal("", err);
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal(2, doc.RootElement.GetProperty("decode_tokens").GetInt32());
+    }
+
+    [Fact]
     public void TextStreamer_StopString_CutsBeforeIt()
     {
         var output = new StringWriter();

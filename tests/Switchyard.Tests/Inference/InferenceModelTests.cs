@@ -141,6 +141,52 @@ public sealed class InferenceModelTests
         Assert.Equal(named["model.layers.1.block_sparse_moe.experts.2.down_proj.weight"].ToArray(), ReadFloats(at.Down));
     }
 
+    [Theory, MemberData(nameof(All))]
+    public void Load_GgufExport_MatchesDecoderModelLogits(string variant)
+    {
+        // llama/mixtral/granite files hold permuted q/k rows: equal logits mean interleaved RoPE undid it.
+        var model = Create(variant);
+        using var dir = new TempDirectory();
+        GgufCheckpoint.Export(model, dir.File("model.gguf"));
+        using var loaded = InferenceModel.Load(dir.File("model.gguf"));
+        var logits = new float[Ids.Length * loaded.VocabSize];
+        loaded.Forward(Ids, loaded.CreateCache(), logits);
+        AssertClose(ReferenceLogits(model, Ids), logits, 1e-4);
+    }
+
+    [Fact]
+    public void Load_GgufQ8_0_UsesQuantizedWeightsInPlace()
+    {
+        // Rows of 32 values: whole Q8_0 blocks everywhere (narrower rows fall back to F16 in the export).
+        var model = Create(Config("qwen3_moe") with { HiddenSize = 32, HeadDim = 16, IntermediateSize = 32, MoeIntermediateSize = 32 });
+        using var dir = new TempDirectory();
+        string path = dir.File("model.gguf");
+        GgufCheckpoint.Export(model, path, Switchyard.Tensors.GgmlType.Q8_0);
+        using var loaded = InferenceModel.Load(path);
+        Assert.Equal(Switchyard.Tensors.GgmlType.Q8_0, loaded.ExpertLocations(0)![2].Gate.Type);
+        // Same weights as the file's dequantized model, activations rounded to 8 bits per block: close, not equal.
+        float[] expected = ReferenceLogits(GgufCheckpoint.Load(path), Ids);
+        var logits = new float[Ids.Length * loaded.VocabSize];
+        loaded.Forward(Ids, loaded.CreateCache(), logits);
+        double err = 0, norm = 0;
+        for (int i = 0; i < logits.Length; i++) { err += Math.Pow(logits[i] - expected[i], 2); norm += Math.Pow(expected[i], 2); }
+        Assert.InRange(Math.Sqrt(err / norm), 0, 0.02);
+    }
+
+    [Fact]
+    public void ExpertLocations_GgufMixtral_AreSlicesOfTheStackedTensors()
+    {
+        var model = Create("mixtral");
+        using var dir = new TempDirectory();
+        GgufCheckpoint.Export(model, dir.File("m.gguf"));
+        using var loaded = InferenceModel.Load(dir.File("m.gguf"));
+        var named = model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.Value);
+        var at = loaded.ExpertLocations(1)![3];
+        Assert.Equal(named["model.layers.1.block_sparse_moe.experts.3.w1.weight"].ToArray(), ReadFloats(at.Gate));
+        Assert.Equal(named["model.layers.1.block_sparse_moe.experts.3.w3.weight"].ToArray(), ReadFloats(at.Up));
+        Assert.Equal(named["model.layers.1.block_sparse_moe.experts.3.w2.weight"].ToArray(), ReadFloats(at.Down));
+    }
+
     [Fact]
     public void ExpertLocations_LoadedMixtral_PointAtEachExpertsBytes()
     {
@@ -288,7 +334,9 @@ public sealed class InferenceModelTests
         var noWeights = Assert.Throws<ModelNotFoundException>(() => InferenceModel.Load(dir.Path));
         Assert.Contains("model.safetensors", noWeights.Message);
         File.WriteAllText(dir.File("x.gguf"), "");
-        Assert.Contains("GGUF", Assert.Throws<ModelNotFoundException>(() => InferenceModel.Load(dir.File("x.gguf"))).Message);
+        Assert.Contains("x.gguf", Assert.ThrowsAny<SwitchyardException>(() => InferenceModel.Load(dir.File("x.gguf"))).Message);
+        File.WriteAllText(dir.File("x.bin"), "");
+        Assert.Contains("is a file", Assert.Throws<ModelNotFoundException>(() => InferenceModel.Load(dir.File("x.bin"))).Message);
     }
 
     [Fact]

@@ -26,9 +26,12 @@ internal static class InferenceTestModels
     };
 
     /// <summary>A model of <paramref name="variant"/> with weights ~ N(0, 0.3²) (norm weights ~ 1 + N(0, 0.1²)).</summary>
-    public static DecoderModel Create(string variant, ulong seed = 5)
+    public static DecoderModel Create(string variant, ulong seed = 5) => Create(Config(variant), seed);
+
+    /// <summary>A model of <paramref name="config"/> with weights as <see cref="Create(string, ulong)"/>.</summary>
+    public static DecoderModel Create(ModelConfig config, ulong seed = 5)
     {
-        var model = new DecoderModel(Config(variant), new Rng(seed), MoeFeedForward.Factory);
+        var model = new DecoderModel(config, new Rng(seed), MoeFeedForward.Factory);
         var rng = new Rng(seed + 100);
         foreach (var (name, p) in model.NamedParameters())
         {
