@@ -32,6 +32,8 @@ public static class Program
             TrainCommand.Create(console, cancel),
             RoutersCommand.Create(console, output),
             CompareCommand.Create(console, cancel),
+            GenerateCommand.Create(output, error),
+            BenchCommand.Create(output),
             PlanCommand.Create(console, output),
             ExportCommand.Create(console),
             ReproduceCommand.Create(console, cancel),

@@ -10,7 +10,7 @@ namespace Switchyard.Tensors.Kernels;
 /// Angles and their cosines and sines are computed in double, so positions in the hundreds of
 /// thousands keep full float accuracy (HF forms the angle in float32). Layout [tokens, heads, headDim].
 /// </summary>
-public static unsafe class Rope
+public static unsafe partial class Rope
 {
     // Per-token cos/sin tables live on the stack: 2·(D/2) floats plus D/2 doubles.
     const int MaxHeadDim = 4096;

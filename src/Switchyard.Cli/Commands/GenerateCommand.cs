@@ -1,0 +1,166 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Switchyard.Data;
+using Switchyard.Data.Tokenizers;
+using Switchyard.Inference;
+using Switchyard.Tensors;
+using Switchyard.Training;
+
+namespace Switchyard.Cli.Commands;
+
+/// <summary><c>switchyard generate</c>: loads a model folder, encodes a prompt and streams the generated text to stdout.</summary>
+internal static class GenerateCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var model = new Option<string>("--model") { Description = "Model folder: a Hugging Face checkpoint (config.json + safetensors) or a Switchyard run.", Required = true };
+        var prompt = new Option<string>("--prompt") { Description = "Prompt text.", Required = true };
+        var maxTokens = TrainCommand.Int("--max-tokens", "Most new tokens to generate (default 128).");
+        var temperature = Float("--temperature", "Sampling temperature; 0 = greedy (default 0.8).");
+        var topK = TrainCommand.Int("--top-k", "Sample among the K most likely tokens; 0 = all (default 40).");
+        var topP = Float("--top-p", "Sample among the most likely tokens of total probability P (default 0.95).");
+        var seed = new Option<long?>("--seed") { Description = "Seed of the sampler (default 0)." };
+        var stop = new Option<string[]>("--stop") { Description = "Stop when the text contains this string (repeatable).", AllowMultipleArgumentsPerToken = true };
+        var router = new Option<string?>("--router") { Description = "Route every MoE layer with this catalog router (see `switchyard routers`), e.g. top-k." };
+        var routerOption = new Option<string[]>("--router-option") { Description = "Router option key=value (repeatable), e.g. k=4.", AllowMultipleArgumentsPerToken = true };
+        var threads = TrainCommand.Int("--threads", "Kernel threads (default: all cores).");
+        var expertMemory = new Option<string?>("--expert-memory") { Description = "Memory budget for routed experts (e.g. 8GiB); experts beyond it are streamed from disk." };
+        var command = new Command("generate", "Generate text from a prompt with a Hugging Face or Switchyard model, streaming tokens as they come.")
+        {
+            model, prompt, maxTokens, temperature, topK, topP, seed, stop, router, routerOption, threads, expertMemory,
+        };
+        command.SetAction(parse =>
+        {
+            string path = parse.GetValue(model)!;
+            int max = NonNegative(parse.GetValue(maxTokens), "--max-tokens") ?? 128;
+            var sampling = new SamplingOptions
+            {
+                Temperature = Range(parse.GetValue(temperature), "--temperature", 0, float.MaxValue, "a number ≥ 0") ?? 0.8f,
+                TopK = NonNegative(parse.GetValue(topK), "--top-k") ?? 40,
+                TopP = Range(parse.GetValue(topP), "--top-p", float.Epsilon, 1, "a number in (0, 1]") ?? 0.95f,
+                Seed = parse.GetValue(seed) is { } s ? (s >= 0 ? (ulong)s : throw new InvalidRecipeException("--seed", 0, $"must be a non-negative integer, found {s}")) : 0,
+            };
+            SetThreads(parse.GetValue(threads));
+            long? budget = parse.GetValue(expertMemory) is { } text ? ByteSize.Parse(text).Bytes : null;
+            ITokenizer tokenizer = LoadTokenizer(path);
+            using var m = InferenceModel.Load(path);
+            using StreamingExpertSource? streaming = budget is { } b ? Stream(m, b) : null;
+            if (parse.GetValue(router) is { } name) m.SetRouter(name, parse.GetValue(routerOption) ?? []);
+            else if (parse.GetValue(routerOption) is { Length: > 0 }) throw new InvalidRecipeException("--router-option", 0, "needs --router");
+
+            string promptText = parse.GetValue(prompt)!;
+            var ids = new List<int>();
+            if (tokenizer is PretrainedTokenizer pretrained)
+            {
+                // The checkpoint's own special-token template (BOS for Llama-style tokenizers); an appended EOS would end the prompt.
+                ids.AddRange(pretrained.Encode(promptText, addSpecialTokens: true));
+                if (pretrained.AddEos && ids.Count > 0 && ids[^1] == pretrained.EosId) ids.RemoveAt(ids.Count - 1);
+            }
+            else tokenizer.Encode(promptText.AsSpan(), ids);
+            if (ids.Count == 0) throw new InvalidRecipeException("--prompt", 0, "encodes to no tokens");
+            foreach (int id in ids)
+                if (id >= m.VocabSize) throw new InvalidRecipeException("--prompt", 0, $"token id {id} is outside the model's vocabulary of {m.VocabSize}: the tokenizer does not belong to this model");
+            var stopIds = new HashSet<int>(m.Config.EosTokenId);
+            if (tokenizer.EosId >= 0 && tokenizer.EosId < m.VocabSize) stopIds.Add(tokenizer.EosId);
+            var streamer = new TextStreamer(tokenizer, parse.GetValue(stop) ?? [], output);
+            var result = new Generator(m).Generate(ids.ToArray(), max, sampling, [.. stopIds], streamer.Add);
+            streamer.Flush();
+            output.WriteLine();
+            error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"[{result.PromptTokens} prompt tokens at {result.PromptTokensPerSecond:F1} tok/s, {result.Tokens.Length} generated at {result.DecodeTokensPerSecond:F1} tok/s; stop: {Reason(result.Reason, streamer.StoppedByString)}]"));
+            if (streaming?.Statistics is { } st)
+                error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"[experts: {streaming.Slots} slots of {ByteSize.Format(streaming.SlotBytes)}, hit rate {100 * st.HitRate:F1}%, {ByteSize.Format(st.BytesRead)} read at {st.ReadGBps:F2} GB/s]"));
+            return 0;
+        });
+        return command;
+    }
+
+    // Routed experts come from the checkpoint through a pool of at most `budget` bytes; the rest of the model stays mapped.
+    static StreamingExpertSource Stream(InferenceModel m, long budget)
+    {
+        var layers = new IReadOnlyList<ExpertLocation>?[m.LayerCount];
+        bool any = false;
+        for (int l = 0; l < layers.Length; l++)
+        {
+            if (!m.IsMoeLayer(l)) continue;
+            layers[l] = m.ExpertLocations(l) ?? throw new InvalidRecipeException("--expert-memory", 0, $"layer {l}'s experts are not stored as whole matrices in a file, so they cannot be streamed");
+            any = true;
+        }
+        if (!any) throw new InvalidRecipeException("--expert-memory", 0, "the model has no MoE layer; there are no experts to stream");
+        var source = new StreamingExpertSource(layers, budget);
+        m.ExpertSource = source;
+        return source;
+    }
+
+    static string Reason(StopReason r, bool text) => text ? "stop string" : r switch
+    {
+        StopReason.MaxTokens => "max tokens",
+        StopReason.StopToken => "end of sequence",
+        StopReason.ContextFull => "context full",
+        _ => "callback",
+    };
+
+    /// <summary>
+    /// The model folder's tokenizer: <c>tokenizer.json</c> (Hugging Face), <c>vocab.json</c> + <c>merges.txt</c>
+    /// (Switchyard's BPE), or the byte tokenizer of a run trained with it (<c>recipe.json</c> data.tokenizer = byte).
+    /// </summary>
+    internal static ITokenizer LoadTokenizer(string path)
+    {
+        InferenceModel.CheckModelPath(path);
+        if (InferenceModel.IsGguf(path))
+        {
+            // The tokenizer.ggml.* metadata is not read into a tokenizer here yet; a tokenizer.json beside the file works.
+            string dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            if (File.Exists(Path.Combine(dir, HfTokenizer.FileName))) return HfTokenizer.Load(dir);
+            throw new ModelNotFoundException(path, $"generate needs a {HfTokenizer.FileName} beside the .gguf file (its tokenizer.ggml.* metadata is not read yet); bench decode needs none");
+        }
+        if (File.Exists(Path.Combine(path, HfTokenizer.FileName))) return HfTokenizer.Load(path);
+        if (File.Exists(Path.Combine(path, BpeVocabulary.VocabFileName)) && File.Exists(Path.Combine(path, BpeVocabulary.MergesFileName)))
+            return BpeTokenizer.Load(path);
+        string recipe = Path.Combine(path, Trainer.RecipeFile);
+        if (File.Exists(recipe))
+        {
+            string? kind = null;
+            try
+            {
+                using var doc = JsonDocument.Parse(File.ReadAllBytes(recipe));
+                if (doc.RootElement.TryGetProperty("data", out var data) && data.TryGetProperty("tokenizer", out var t)) kind = t.GetString();
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidRecipeException(recipe, 0, $"not valid JSON ({e.Message})");
+            }
+            if (kind is null or "byte") return ByteTokenizer.Instance;
+            throw new ModelNotFoundException(path, $"the run was trained with the {kind} tokenizer but the folder has no {BpeVocabulary.VocabFileName} and {BpeVocabulary.MergesFileName}");
+        }
+        throw new ModelNotFoundException(path, $"no tokenizer: expected {BpeVocabulary.VocabFileName} + {BpeVocabulary.MergesFileName}, tokenizer.json, or a run's recipe.json");
+    }
+
+    internal static void SetThreads(int? threads)
+    {
+        if (threads is not { } t) return;
+        if (t <= 0) throw new InvalidRecipeException("--threads", 0, $"must be a positive integer, found {t}");
+        ParallelRunner.Threads = t;
+    }
+
+    internal static int? NonNegative(int? value, string flag) =>
+        value is null or >= 0 ? value : throw new InvalidRecipeException(flag, 0, $"must be a non-negative integer, found {value}");
+
+    static float? Range(float? value, string flag, float min, float max, string what) =>
+        value is not { } v || (v >= min && v <= max && float.IsFinite(v)) ? value
+            : throw new InvalidRecipeException(flag, 0, $"must be {what}, found {v.ToString(CultureInfo.InvariantCulture)}");
+
+    static Option<float?> Float(string name, string description) => new(name)
+    {
+        Description = description,
+        CustomParser = r =>
+        {
+            string text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+            if (float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float v)) return v;
+            r.AddError($"{name}: must be a number, found '{text}'");
+            return null;
+        },
+    };
+}
