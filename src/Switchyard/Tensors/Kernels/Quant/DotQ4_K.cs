@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Switchyard.Tensors.Kernels;
 
@@ -63,7 +64,7 @@ internal static unsafe class DotQ4_K
                 dot += ByteDot.MulScaled(ByteDot.Low(q), Vector256.Load(ab + 64 * c), Vector256.Create((short)sc[2 * c]));
                 dot += ByteDot.MulScaled(ByteDot.High(q), Vector256.Load(ab + 64 * c + 32), Vector256.Create((short)sc[2 * c + 1]));
             }
-            Finish(wb, ad[b], Vector256.Sum(dot), MinSum(mn, sums + b * 16), ref acc);
+            Finish(wb, ad[b], Vector256.Sum(dot), MinSumVector(mn, sums + b * 16), ref acc);
         }
         return acc;
     }
@@ -88,7 +89,7 @@ internal static unsafe class DotQ4_K
                 var scale = Vector512.Create(Vector256.Create((short)sc[2 * c]), Vector256.Create((short)sc[2 * c + 1]));
                 dot += ByteDot.MulScaled(nibbles, Vector512.Load(ab + 64 * c), scale);
             }
-            Finish(wb, ad[b], Vector512.Sum(dot), MinSum(mn, sums + b * 16), ref acc);
+            Finish(wb, ad[b], Vector512.Sum(dot), MinSumVector(mn, sums + b * 16), ref acc);
         }
         return acc;
     }
@@ -114,6 +115,15 @@ internal static unsafe class DotQ4_K
         int m = 0;
         for (int j = 0; j < 8; j++) m += mins[j] * (groupSums[2 * j] + groupSums[2 * j + 1]);
         return m;
+    }
+
+    // MinSum in one vpmaddwd: mins widened to m0 m0 m1 m1 … m7 m7 (each min counts for two groups of 16).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int MinSumVector(byte* mins, short* groupSums)
+    {
+        var m = Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(mins)).AsByte();
+        var m16 = Avx2.ConvertToVector256Int16(Sse2.UnpackLow(m, m));
+        return Vector256.Sum(Avx2.MultiplyAddAdjacent(Vector256.Load(groupSums), m16));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -140,9 +140,6 @@ internal static unsafe class DotTokens4
             var s1 = Vector512.Create(Vector256.Create((short)sc[2]), Vector256.Create((short)sc[3]));
             var s2 = Vector512.Create(Vector256.Create((short)sc[4]), Vector256.Create((short)sc[5]));
             var s3 = Vector512.Create(Vector256.Create((short)sc[6]), Vector256.Create((short)sc[7]));
-            // Each min counts for two activation groups: lanes m0 m0 m1 m1 … m7 m7.
-            var mins = Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(mn)).AsByte();
-            var mins16 = Avx2.ConvertToVector256Int16(Sse2.UnpackLow(mins, mins));
             float d = QuantMath.HalfToFloat(Unsafe.ReadUnaligned<ushort>(wb));
             float dmin = QuantMath.HalfToFloat(Unsafe.ReadUnaligned<ushort>(wb + 2));
             for (int k = 0; k < Tokens; k++)
@@ -152,7 +149,7 @@ internal static unsafe class DotTokens4
                     + ByteDot.MulScaled(n1, Vector512.Load(ak + 64), s1)
                     + ByteDot.MulScaled(n2, Vector512.Load(ak + 128), s2)
                     + ByteDot.MulScaled(n3, Vector512.Load(ak + 192), s3);
-                int m = Vector256.Sum(Avx2.MultiplyAddAdjacent(Vector256.Load(sums + (long)k * groups + b * 16), mins16));
+                int m = DotQ4_K.MinSumVector(mn, sums + (long)k * groups + b * 16);
                 float da = ad[(long)k * blocks + b];
                 acc[k] = MathF.FusedMultiplyAdd(Vector512.Sum(dot), d * da, acc[k]);
                 acc[k] = MathF.FusedMultiplyAdd(-m, dmin * da, acc[k]);
