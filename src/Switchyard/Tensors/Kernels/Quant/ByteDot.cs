@@ -42,6 +42,19 @@ internal static class ByteDot
     public static Vector512<int> MulScaled(Vector512<byte> u, Vector512<sbyte> s, Vector512<short> scale) =>
         Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u, s), scale);
 
+    /// <summary>
+    /// The sums of the lower and upper 8 lanes (two 32-value blocks' dot products) in one reduction
+    /// tree: swap 64-bit pairs, swap 32-bit neighbours, swap 128-bit lanes within each half.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (int Lower, int Upper) SumHalves(Vector512<int> v)
+    {
+        v += Avx512F.Shuffle(v, 0b01_00_11_10);
+        v += Avx512F.Shuffle(v, 0b10_11_00_01);
+        v += Avx512F.Shuffle4x128(v, v, 0b10_11_00_01);
+        return (v.ToScalar(), v.GetUpper().ToScalar());
+    }
+
     /// <summary>Low nibbles of each byte.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<byte> Low(Vector256<byte> v) => v & Vector256.Create((byte)0x0F);

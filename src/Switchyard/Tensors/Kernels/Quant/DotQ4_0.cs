@@ -55,8 +55,9 @@ internal static unsafe class DotQ4_0
             var q1 = Vector128.Load(wb + BlockQ4_0.Bytes + 2);
             var nibbles = Vector512.Create(Vector256.Create(ByteDot.Low(q0), ByteDot.High(q0)), Vector256.Create(ByteDot.Low(q1), ByteDot.High(q1)));
             var dot = ByteDot.MulAdd(Vector512<int>.Zero, nibbles, Vector512.Load(a + b * 32));
-            Accumulate(wb, ad[b], sums + 2 * b, Vector256.Sum(dot.GetLower()), ref acc);
-            Accumulate(wb + BlockQ4_0.Bytes, ad[b + 1], sums + 2 * b + 2, Vector256.Sum(dot.GetUpper()), ref acc);
+            var (lower, upper) = ByteDot.SumHalves(dot);
+            Accumulate(wb, ad[b], sums + 2 * b, lower, ref acc);
+            Accumulate(wb + BlockQ4_0.Bytes, ad[b + 1], sums + 2 * b + 2, upper, ref acc);
         }
         if (b < blocks)
         {

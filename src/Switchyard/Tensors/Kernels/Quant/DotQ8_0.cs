@@ -60,8 +60,9 @@ internal static unsafe class DotQ8_0
             var x = Vector512.Load(a + b * 32);
             var signed = Vector512.ConditionalSelect(Vector512.LessThan(q, Vector512<sbyte>.Zero), -x, x);
             var dot = ByteDot.MulAdd(Vector512<int>.Zero, Avx512BW.Abs(q), signed);
-            Accumulate(wb, ad[b], Vector256.Sum(dot.GetLower()), ref acc);
-            Accumulate(wb + BlockQ8_0.Bytes, ad[b + 1], Vector256.Sum(dot.GetUpper()), ref acc);
+            var (lower, upper) = ByteDot.SumHalves(dot);
+            Accumulate(wb, ad[b], lower, ref acc);
+            Accumulate(wb + BlockQ8_0.Bytes, ad[b + 1], upper, ref acc);
         }
         if (b < blocks)
         {

@@ -57,8 +57,9 @@ internal static unsafe class DotTokens4
                 var xv = Vector512.Load(a + (long)k * cols + b * 32);
                 var dot = ByteDot.MulAdd(Vector512<int>.Zero, abs, Vector512.ConditionalSelect(negative, -xv, xv));
                 float* dk = ad + (long)k * blocks + b;
-                acc[k] = MathF.FusedMultiplyAdd(Vector256.Sum(dot.GetLower()), d0 * dk[0], acc[k]);
-                acc[k] = MathF.FusedMultiplyAdd(Vector256.Sum(dot.GetUpper()), d1 * dk[1], acc[k]);
+                var (lower, upper) = ByteDot.SumHalves(dot);
+                acc[k] = MathF.FusedMultiplyAdd(lower, d0 * dk[0], acc[k]);
+                acc[k] = MathF.FusedMultiplyAdd(upper, d1 * dk[1], acc[k]);
             }
         }
         if (b < blocks)
@@ -95,8 +96,9 @@ internal static unsafe class DotTokens4
                 var dot = ByteDot.MulAdd(Vector512<int>.Zero, nibbles, Vector512.Load(a + (long)k * cols + b * 32));
                 float* dk = ad + (long)k * blocks + b;
                 short* sk = sums + (long)k * groups + 2 * b;
-                acc[k] = MathF.FusedMultiplyAdd(Vector256.Sum(dot.GetLower()) - 8 * (sk[0] + sk[1]), d0 * dk[0], acc[k]);
-                acc[k] = MathF.FusedMultiplyAdd(Vector256.Sum(dot.GetUpper()) - 8 * (sk[2] + sk[3]), d1 * dk[1], acc[k]);
+                var (lower, upper) = ByteDot.SumHalves(dot);
+                acc[k] = MathF.FusedMultiplyAdd(lower - 8 * (sk[0] + sk[1]), d0 * dk[0], acc[k]);
+                acc[k] = MathF.FusedMultiplyAdd(upper - 8 * (sk[2] + sk[3]), d1 * dk[1], acc[k]);
             }
         }
         if (b < blocks)
