@@ -102,6 +102,7 @@ internal static unsafe class DotQ6_K
             sbyte* sc = (sbyte*)(wb + BlockQ6_K.ScalesAt);
             sbyte* ab = a + b * 256;
             var dot = Vector512<int>.Zero;
+            var scales = Scales16(sc);
             for (int half = 0; half < 2; half++)
             {
                 // ql bytes 0–63 of the half: low nibbles are values 0–63, high nibbles values 64–127.
@@ -110,9 +111,8 @@ internal static unsafe class DotQ6_K
                 var hiLow = Vector512.Create(Vector256.ShiftLeft(qh, 4), Vector256.ShiftLeft(qh, 2)).AsByte() & bits45;
                 var hiHigh = Vector512.Create(qh, Vector256.ShiftRightLogical(qh, 2)).AsByte() & bits45;
                 sbyte* av = ab + 128 * half;
-                int g = 8 * half;
-                dot += ByteDot.MulScaled(ByteDot.Low(ql) | hiLow, Vector512.Load(av), Quad(sc + g));
-                dot += ByteDot.MulScaled(ByteDot.High(ql) | hiHigh, Vector512.Load(av + 64), Quad(sc + g + 4));
+                dot += ByteDot.MulScaled(ByteDot.Low(ql) | hiLow, Vector512.Load(av), Quad(scales, 2 * half));
+                dot += ByteDot.MulScaled(ByteDot.High(ql) | hiHigh, Vector512.Load(av + 64), Quad(scales, 2 * half + 1));
             }
             var offsets = Vector256.ShiftLeft(OffsetSums(sc, sums + b * 16), 5);
             Finish(wb, ad[b], Vector512.Sum(dot) - Vector256.Sum(offsets), ref acc);
@@ -129,8 +129,18 @@ internal static unsafe class DotQ6_K
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<short> Pair(sbyte s0, sbyte s1) => Vector256.Create(Vector128.Create((short)s0), Vector128.Create((short)s1));
 
+    /// <summary>The 16 int8 scales sign-extended to int16 (lanes 0–15 of a 512-bit vector).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<short> Quad(sbyte* s) => Vector512.Create(Pair(s[0], s[1]), Pair(s[2], s[3]));
+    internal static Vector512<short> Scales16(sbyte* sc) =>
+        Avx2.ConvertToVector256Int16(Vector128.Load(sc)).ToVector512Unsafe();
+
+    /// <summary>
+    /// 32 int16 lanes for 64 values (4 groups of 16 → 8 pair lanes each): scales 4q .. 4q+3, each
+    /// repeated 8 times, picked with one <c>vpermw</c>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<short> Quad(Vector512<short> scales16, int q) =>
+        Avx512BW.PermuteVar32x16(scales16, Vector512.ShiftRightLogical(Vector512<short>.Indices, 3) + Vector512.Create((short)(4 * q)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void Finish(byte* wb, float da, int s, ref float acc)

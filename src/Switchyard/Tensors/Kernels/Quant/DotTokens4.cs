@@ -179,10 +179,11 @@ internal static unsafe class DotTokens4
             var v1 = ByteDot.High(ql0) | (Vector512.Create(qh0, Vector256.ShiftRightLogical(qh0, 2)).AsByte() & bits45);
             var v2 = ByteDot.Low(ql1) | (Vector512.Create(Vector256.ShiftLeft(qh1, 4), Vector256.ShiftLeft(qh1, 2)).AsByte() & bits45);
             var v3 = ByteDot.High(ql1) | (Vector512.Create(qh1, Vector256.ShiftRightLogical(qh1, 2)).AsByte() & bits45);
-            var s0 = Quad(sc);
-            var s1 = Quad(sc + 4);
-            var s2 = Quad(sc + 8);
-            var s3 = Quad(sc + 12);
+            var scales = DotQ6_K.Scales16(sc);
+            var s0 = DotQ6_K.Quad(scales, 0);
+            var s1 = DotQ6_K.Quad(scales, 1);
+            var s2 = DotQ6_K.Quad(scales, 2);
+            var s3 = DotQ6_K.Quad(scales, 3);
             var sc16 = Avx2.ConvertToVector256Int16(Vector128.Load(sc));
             float d = QuantMath.HalfToFloat(Unsafe.ReadUnaligned<ushort>(wb + BlockQ6_K.DAt));
             for (int k = 0; k < Tokens; k++)
@@ -197,11 +198,6 @@ internal static unsafe class DotTokens4
             }
         }
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<short> Quad(sbyte* s) => Vector512.Create(
-        Vector256.Create(Vector128.Create((short)s[0]), Vector128.Create((short)s[1])),
-        Vector256.Create(Vector128.Create((short)s[2]), Vector128.Create((short)s[3])));
 
     // The 4-token form of DotF16/DotBF16.V512: the same two accumulators per token, the same tail.
     static void Half4(ushort* w, float* x, int n, float* results, bool bf16)
