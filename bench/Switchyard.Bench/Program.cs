@@ -14,6 +14,7 @@ internal static class Program
         ("grouped", "grouped GEMM over 8 uneven experts vs one GEMM of equal FLOPs", GroupedGemmBench.Run),
         ("moe", "MoE layer fwd+bwd vs dense-8 and its grouped GEMMs", MoeLayerBench.Run),
         ("alloc", "managed bytes allocated per steady-state training step", AllocBench.Run),
+        ("quant", "quantized matmul per GGUF type: decode GB/s and 64-token prefill GFLOP/s, 1 and 2 threads", QuantBench.Run),
     ];
 
     static int Main(string[] args)

@@ -64,7 +64,7 @@ public static unsafe class QuantMatMul
             if (blockValues != 0)
             {
                 var act = QuantActivations.Get();
-                act.Quantize(x, tokens, inFeatures, blockValues);
+                act.Quantize(x, tokens, inFeatures, blockValues, width);
                 job.Act = act;
             }
             long work = (long)tokens * outFeatures * inFeatures;

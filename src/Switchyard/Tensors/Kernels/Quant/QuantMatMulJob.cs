@@ -32,19 +32,29 @@ internal sealed unsafe class QuantMatMulJob : IParallelJob
     {
         int start = (int)((long)Out * part / parts), end = (int)((long)Out * (part + 1) / parts);
         int tile = Math.Clamp(TileBytes / RowBytes, 1, 64);
+        // Groups of 4 tokens share each weight block's decoding where a 4-token kernel exists.
+        int grouped = DotTokens4.Handles(Type, Width) ? Tokens / DotTokens4.Tokens * DotTokens4.Tokens : 0;
+        float* four = stackalloc float[DotTokens4.Tokens];
         for (int r0 = start; r0 < end; r0 += tile)
         {
             int r1 = Math.Min(end, r0 + tile);
-            for (int t = 0; t < Tokens; t++)
+            for (int t = 0; t < grouped; t += DotTokens4.Tokens)
             {
-                float* yt = Y + (long)t * Out;
                 for (int o = r0; o < r1; o++)
                 {
-                    float dot = Dot(o, t);
-                    yt[o] = Beta == 0f ? dot : dot + Beta * yt[o];
+                    DotTokens4.Compute(Type, W + (long)o * RowBytes, X, Act, t, In, four);
+                    for (int k = 0; k < DotTokens4.Tokens; k++) Store(t + k, o, four[k]);
                 }
             }
+            for (int t = grouped; t < Tokens; t++)
+                for (int o = r0; o < r1; o++) Store(t, o, Dot(o, t));
         }
+    }
+
+    void Store(int t, int o, float dot)
+    {
+        float* y = Y + (long)t * Out + o;
+        *y = Beta == 0f ? dot : dot + Beta * *y;
     }
 
     float Dot(int o, int t)

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Switchyard.Tensors.Kernels;
 
@@ -35,7 +36,41 @@ internal static class QuantMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float RoundToHalf(float v) => (float)(Half)v;
 
-    /// <summary>Half bits to float (exact).</summary>
+    /// <summary>
+    /// Half bits to float (exact), branch-light: the exponent/mantissa bits moved to float position and
+    /// scaled by 2¹¹² (exact for normals and subnormals alike), infinities and NaNs patched, sign put back.
+    /// A kernel converts one scale per block, so this sits on the hot path.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float HalfToFloat(ushort bits) => (float)BitConverter.UInt16BitsToHalf(bits);
+    public static float HalfToFloat(ushort bits)
+    {
+        uint em = bits & 0x7FFFu;
+        float f = BitConverter.UInt32BitsToSingle(em << 13) * 5.192296858534828e33f; // 2^112
+        uint u = em >= 0x7C00u ? (em << 13) | 0x7F800000u : BitConverter.SingleToUInt32Bits(f);
+        return BitConverter.UInt32BitsToSingle(u | ((bits & 0x8000u) << 16));
+    }
+
+    /// <summary><see cref="HalfToFloat(ushort)"/> on 8 lanes of half bits (zero-extended to 32 bits).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> HalfToFloat(Vector256<uint> bits)
+    {
+        var em = bits & Vector256.Create(0x7FFFu);
+        var shifted = Vector256.ShiftLeft(em, 13);
+        var f = shifted.AsSingle() * Vector256.Create(5.192296858534828e33f);
+        var special = (shifted | Vector256.Create(0x7F800000u)).AsSingle();
+        f = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(em, Vector256.Create(0x7C00u)).AsSingle(), special, f);
+        return (f.AsUInt32() | Vector256.ShiftLeft(bits & Vector256.Create(0x8000u), 16)).AsSingle();
+    }
+
+    /// <summary><see cref="HalfToFloat(ushort)"/> on 16 lanes of half bits (zero-extended to 32 bits).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> HalfToFloat(Vector512<uint> bits)
+    {
+        var em = bits & Vector512.Create(0x7FFFu);
+        var shifted = Vector512.ShiftLeft(em, 13);
+        var f = shifted.AsSingle() * Vector512.Create(5.192296858534828e33f);
+        var special = (shifted | Vector512.Create(0x7F800000u)).AsSingle();
+        f = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(em, Vector512.Create(0x7C00u)).AsSingle(), special, f);
+        return (f.AsUInt32() | Vector512.ShiftLeft(bits & Vector512.Create(0x8000u), 16)).AsSingle();
+    }
 }

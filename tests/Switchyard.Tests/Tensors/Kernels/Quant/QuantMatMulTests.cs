@@ -98,7 +98,7 @@ public class QuantMatMulTests
         // Integer block sums are exact and the float steps run in block order at every width, so the
         // quantized types agree bit for bit across widths; every type agrees across thread counts.
         var rng = new Rng(77);
-        int tokens = 3, o = 37, i = Block(type) * 9;
+        int tokens = 6, o = 37, i = Block(type) * 9; // 6 tokens: one 4-token group and two single tokens
         byte[] w = RandomWeights(rng, type, o, i, out _);
         float[] x = RandomActivations(rng, tokens * i);
         float[] baseline = new float[tokens * o];
