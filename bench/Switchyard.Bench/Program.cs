@@ -14,6 +14,7 @@ internal static class Program
         ("grouped", "grouped GEMM over 8 uneven experts vs one GEMM of equal FLOPs", GroupedGemmBench.Run),
         ("moe", "MoE layer fwd+bwd vs dense-8 and its grouped GEMMs", MoeLayerBench.Run),
         ("alloc", "managed bytes allocated per steady-state training step", AllocBench.Run),
+        ("attention", "decode attention vs KV cache: µs per token and GB/s at contexts 512/2048/8192", AttentionBench.Run),
     ];
 
     static int Main(string[] args)

@@ -41,24 +41,6 @@ public static partial class CachedAttention
         }
     }
 
-    /// <summary>scores[h·BlockKeys + j] = qs[h]·k[j] for h &lt; G, j &lt; n.</summary>
-    static unsafe void Scores(float* qs, float* k, long stride, int n, int G, int d, float* scores, SimdWidth w)
-    {
-        for (int h = 0; h < G; h++)
-        {
-            var qh = new ReadOnlySpan<float>(qs + h * d, d);
-            for (int j = 0; j < n; j++)
-                scores[h * BlockKeys + j] = VectorMath.Dot(qh, new ReadOnlySpan<float>(k + j * stride, d), w);
-        }
-    }
-
-    /// <summary>acc[0..d) += Σ_{j&lt;n} p[j]·v[j·stride + 0..d).</summary>
-    static unsafe void AccumulateRows(float* p, float* v, long stride, int n, float* acc, int d, SimdWidth w)
-    {
-        var a = new Span<float>(acc, d);
-        for (int j = 0; j < n; j++) VectorMath.AddScaled(new ReadOnlySpan<float>(v + j * stride, d), p[j], a, w);
-    }
-
     /// <summary>
     /// run ← run ⊕ chunk, the online-softmax merge of the next chunk in key order:
     /// M = max(m₁, m₂), l = l₁·e^(m₁−M) + l₂·e^(m₂−M), acc likewise. A factor of exactly 1 skips its product.
