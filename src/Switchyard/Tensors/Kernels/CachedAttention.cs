@@ -24,7 +24,7 @@ namespace Switchyard.Tensors.Kernels;
 public static partial class CachedAttention
 {
     /// <summary>Keys per chunk: the unit of split-K parallelism and of the fixed merge order.</summary>
-    internal const int ChunkKeys = 256;
+    internal const int ChunkKeys = 128;
 
     /// <summary>Keys per online-softmax block inside a chunk: K and V blocks of a few KB stay in L1 across the group's heads.</summary>
     internal const int BlockKeys = 32;
