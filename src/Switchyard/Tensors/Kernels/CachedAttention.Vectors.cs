@@ -44,7 +44,8 @@ public static partial class CachedAttention
                 s1[j] = VectorMath.Dot(new ReadOnlySpan<float>(q1, d), new ReadOnlySpan<float>(k + j * stride, d), w);
             }
         }
-        // A lone head: eight keys at a time keeps eight chains.
+        // A lone head: eight keys at a time keeps eight chains (the pair kernel with the same
+        // query twice, against keys j..j+3 and j+4..j+7).
         for (; h0 < G; h0++)
         {
             float* q = qs + h0 * d, sc = scores + h0 * BlockKeys;
@@ -54,7 +55,6 @@ public static partial class CachedAttention
                 float* kj = k + j * stride;
                 if (w == SimdWidth.V512) Dots2x4V512(q, q, kj, stride, d, sc + j, null, kj + 4 * stride);
                 else Dots2x4V256(q, q, kj, stride, d, sc + j, null, kj + 4 * stride);
-                // (second "head" = the same query against the next four keys)
             }
             for (; j < n; j++)
                 sc[j] = VectorMath.Dot(new ReadOnlySpan<float>(q, d), new ReadOnlySpan<float>(k + j * stride, d), w);
