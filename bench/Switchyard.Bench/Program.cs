@@ -15,6 +15,7 @@ internal static class Program
         ("moe", "MoE layer fwd+bwd vs dense-8 and its grouped GEMMs", MoeLayerBench.Run),
         ("alloc", "managed bytes allocated per steady-state training step", AllocBench.Run),
         ("quant", "quantized matmul per GGUF type: decode GB/s and 64-token prefill GFLOP/s, 1 and 2 threads", QuantBench.Run),
+        ("attention", "decode attention vs KV cache: µs per token and GB/s at contexts 512/2048/8192", AttentionBench.Run),
     ];
 
     static int Main(string[] args)

@@ -2,61 +2,41 @@ namespace Switchyard.Tensors.Kernels;
 
 public static partial class CachedAttention
 {
+    /// <summary>An empty online-softmax state: acc = 0, m = −∞, l = 0 for each of G heads.</summary>
+    static unsafe void ClearState(float* state, int G, int d)
+    {
+        new Span<float>(state, G * d).Clear();
+        new Span<float>(state + G * d, G).Fill(float.NegativeInfinity);
+        new Span<float>(state + G * d + G, G).Clear();
+    }
+
     /// <summary>
-    /// The online-softmax state of n keys for G query heads: state = (acc [G·d], m [G], l [G]) with
-    /// m = max score, l = Σ e^(score − m), acc = Σ e^(score − m)·v. Keys go in blocks of
-    /// <see cref="BlockKeys"/>: a block's K rows serve every head's scores and its V rows every
-    /// head's accumulation while they are in L1, so memory sees each row once.
+    /// Adds n keys to the online-softmax state of one token's G query heads: state = (acc [G·d],
+    /// m [G], l [G]) with m = max score, l = Σ e^(score − m), acc = Σ e^(score − m)·v.
     /// </summary>
     /// <remarks>
-    /// qs: G scaled query rows of d floats, contiguous. k, v: first key and value rows of the
-    /// chunk for this kv head, rows <c>stride</c> floats apart. scores: scratch of G·BlockKeys floats.
+    /// qs: the G scaled query rows of d floats, contiguous. k, v: the block's first key and value
+    /// rows for this kv head, rows <c>stride</c> floats apart. scores: scratch of G·BlockKeys floats.
     /// </remarks>
-    static unsafe void Chunk(float* qs, float* k, float* v, long stride, int n, int G, int d, float* scores, float* state, SimdWidth w)
+    static unsafe void Block(float* qs, float* k, float* v, long stride, int n, int G, int d, float* scores, float* state, SimdWidth w)
     {
         float* acc = state, m = state + G * d, l = m + G;
-        new Span<float>(acc, G * d).Clear();
-        new Span<float>(m, G).Fill(float.NegativeInfinity);
-        new Span<float>(l, G).Clear();
-        for (int j0 = 0; j0 < n; j0 += BlockKeys)
-        {
-            int b = Math.Min(BlockKeys, n - j0);
-            float* kb = k + j0 * stride, vb = v + j0 * stride;
-            Scores(qs, kb, stride, b, G, d, scores, w);
-            for (int h = 0; h < G; h++)
-            {
-                float* sc = scores + h * BlockKeys, acch = acc + h * d;
-                float mOld = m[h], mNew = MathF.Max(mOld, VectorMath.Max(new ReadOnlySpan<float>(sc, b), w));
-                if (mNew != mOld && mOld != float.NegativeInfinity)
-                {
-                    // The running max rose: rescale what was summed under the old one.
-                    float alpha = VectorMath.Exp(mOld - mNew);
-                    l[h] *= alpha;
-                    VectorMath.Scale(new Span<float>(acch, d), alpha, w);
-                }
-                m[h] = mNew;
-                l[h] += VectorMath.ExpShiftStore(new ReadOnlySpan<float>(sc, b), mNew, new Span<float>(sc, b), w);
-                AccumulateRows(sc, vb, stride, b, acch, d, w);
-            }
-        }
-    }
-
-    /// <summary>scores[h·BlockKeys + j] = qs[h]·k[j] for h &lt; G, j &lt; n.</summary>
-    static unsafe void Scores(float* qs, float* k, long stride, int n, int G, int d, float* scores, SimdWidth w)
-    {
+        Scores(qs, k, stride, n, G, d, scores, w);
         for (int h = 0; h < G; h++)
         {
-            var qh = new ReadOnlySpan<float>(qs + h * d, d);
-            for (int j = 0; j < n; j++)
-                scores[h * BlockKeys + j] = VectorMath.Dot(qh, new ReadOnlySpan<float>(k + j * stride, d), w);
+            float* sc = scores + h * BlockKeys, acch = acc + h * d;
+            float mOld = m[h], mNew = MathF.Max(mOld, VectorMath.Max(new ReadOnlySpan<float>(sc, n), w));
+            if (mNew != mOld && mOld != float.NegativeInfinity)
+            {
+                // The running max rose: rescale what was summed under the old one.
+                float alpha = VectorMath.Exp(mOld - mNew);
+                l[h] *= alpha;
+                VectorMath.Scale(new Span<float>(acch, d), alpha, w);
+            }
+            m[h] = mNew;
+            l[h] += VectorMath.ExpShiftStore(new ReadOnlySpan<float>(sc, n), mNew, new Span<float>(sc, n), w);
+            AccumulateRows(sc, v, stride, n, acch, d, w);
         }
-    }
-
-    /// <summary>acc[0..d) += Σ_{j&lt;n} p[j]·v[j·stride + 0..d).</summary>
-    static unsafe void AccumulateRows(float* p, float* v, long stride, int n, float* acc, int d, SimdWidth w)
-    {
-        var a = new Span<float>(acc, d);
-        for (int j = 0; j < n; j++) VectorMath.AddScaled(new ReadOnlySpan<float>(v + j * stride, d), p[j], a, w);
     }
 
     /// <summary>

@@ -6,16 +6,20 @@ public static partial class CachedAttention
     // workers costs tens of microseconds, more than a short context takes.
     const long ParallelThreshold = 64 * 1024;
 
+    // Prefill tokens per work item: a K/V block read into L1 serves this many tokens' queries.
+    const int TileTokens = 16;
+
     /// <summary>
-    /// The reusable parallel job (one per calling thread, so a call allocates nothing once the
-    /// partial-state buffers have grown). Three modes over (token, kv head) pairs:
+    /// The reusable parallel job (one per calling thread, so a call allocates nothing once its
+    /// buffers have grown). A work item covers a tile of tokens × a range of kv heads; three modes:
     /// <list type="bullet">
-    /// <item><b>Direct</b>: item = pair; its chunks run in order on one thread and merge as they go.</item>
-    /// <item><b>Split</b>: item = (pair, chunk); each chunk's state goes to its own slot.</item>
-    /// <item><b>Merge</b>: item = pair; merges its slots in chunk order and writes o.</item>
+    /// <item><b>Direct</b>: the item runs all its chunks in order, merging as it goes, and writes o.</item>
+    /// <item><b>Split</b>: item = (tile, range, chunk); each (token, kv head)'s chunk state goes to its own slot.</item>
+    /// <item><b>Merge</b>: item = (token, kv head); merges its slots in chunk order and writes o.</item>
     /// </list>
-    /// Split + Merge does exactly the arithmetic of Direct, in the same order, so the choice
-    /// (made from the thread count, for parallelism when pairs are few) never changes a bit.
+    /// Every (token, query head) goes through the same blocks, chunks and merges in the same order
+    /// whatever the tile, range and mode, so those choices (made from the thread count for
+    /// parallelism and locality) never change a bit.
     /// </summary>
     sealed unsafe class Job : IParallelJob
     {
@@ -26,40 +30,55 @@ public static partial class CachedAttention
         float _scale;
         SimdWidth _w;
         Mode _mode;
+        int _tile, _tiles, _range, _ranges;
         long _totalCost;
 
-        // Split mode: slot of (t, g, c) = _slotBase[t] + g·Chunks(t) + c; each slot holds one chunk state.
+        // Split mode: the slot of (t, g, c) is _slotBase[t] + g·Chunks(t) + c; a slot holds one chunk state.
         float[] _partials = [];
         int[] _slotBase = [];
 
         public void Run(float* q, float* k, float* v, float* o, CacheShape s, float scale, SimdWidth w, int threads)
         {
             _q = q; _k = k; _v = v; _o = o; _s = s; _scale = scale; _w = w;
-            int pairs = s.Tokens * s.KvHeads;
-            long keys = 0, chunks = 0;
-            for (int t = 0; t < s.Tokens; t++) { keys += s.Context(t); chunks += s.Chunks(t); }
+            long keys = 0;
+            for (int t = 0; t < s.Tokens; t++) keys += s.Context(t);
             long work = keys * s.QHeads * s.HeadDim;
+
+            _tile = Math.Min(s.Tokens, TileTokens);
+            _tiles = (s.Tokens + _tile - 1) / _tile;
+            // Decode reads whole cache rows (all kv heads, contiguous) block by block, so the
+            // hardware prefetcher streams them and each page is visited once; prefill tiles keep
+            // one kv head's block in L1 for the tile's queries instead.
+            int baseRanges = _tile == 1 ? 1 : s.KvHeads;
+            long chunkItems = 0;
+            for (int i = 0; i < _tiles; i++) chunkItems += s.Chunks(TileEnd(i) - 1);
             try
             {
                 if (threads == 1 || work < ParallelThreshold)
                 {
+                    SetRanges(baseRanges);
                     SetMode(Mode.Direct);
                     Execute(0, 1);
                 }
-                else if (pairs >= 2 * threads || chunks == s.Tokens)
+                else if ((long)_tiles * baseRanges >= 2 * threads || chunkItems == _tiles)
                 {
-                    // Enough (token, kv head) pairs to keep every thread busy, or nothing to split.
+                    // Enough items as they are, or nothing to split along keys: split heads further if needed.
+                    SetRanges((int)Math.Clamp(CeilDiv(2L * threads, _tiles), baseRanges, s.KvHeads));
                     SetMode(Mode.Direct);
-                    ParallelRunner.Run(this, Math.Min(threads, pairs));
+                    ParallelRunner.Run(this, (int)Math.Min(threads, (long)_tiles * _ranges));
                 }
                 else
                 {
-                    // Decode with few kv heads: split each pair's context into its chunks.
-                    PrepareSlots(chunks * s.KvHeads);
+                    // Decode (or a few tokens): split the context into its chunks, and the heads
+                    // into ranges only as far as needed to give every thread work.
+                    SetRanges((int)Math.Clamp(CeilDiv(2L * threads, chunkItems), 1, s.KvHeads));
+                    PrepareSlots();
                     SetMode(Mode.Split);
-                    ParallelRunner.Run(this, (int)Math.Min(threads, chunks * s.KvHeads));
+                    ParallelRunner.Run(this, (int)Math.Min(threads, chunkItems * _ranges));
                     SetMode(Mode.Merge);
-                    ParallelRunner.Run(this, Math.Min(threads, pairs));
+                    // Merging is ~1/ChunkKeys of the work: threads only pay off for long prefixes.
+                    long mergeWork = _slotBase[s.Tokens] * (long)s.Group * s.HeadDim;
+                    ParallelRunner.Run(this, mergeWork < 16 * ParallelThreshold ? 1 : Math.Min(threads, s.Tokens * s.KvHeads));
                 }
             }
             finally
@@ -68,16 +87,26 @@ public static partial class CachedAttention
             }
         }
 
-        void PrepareSlots(long slots)
+        static long CeilDiv(long a, long b) => (a + b - 1) / b;
+
+        int TileEnd(int tile) => Math.Min((tile + 1) * _tile, _s.Tokens);
+
+        void SetRanges(int ranges)
+        {
+            _range = (int)CeilDiv(_s.KvHeads, ranges);
+            _ranges = (int)CeilDiv(_s.KvHeads, _range);
+        }
+
+        void PrepareSlots()
         {
             var s = _s;
             if (_slotBase.Length < s.Tokens + 1) _slotBase = new int[s.Tokens + 1];
-            int b = 0;
-            for (int t = 0; t < s.Tokens; t++) { _slotBase[t] = b; b += s.Chunks(t) * s.KvHeads; }
-            _slotBase[s.Tokens] = b;
-            long floats = slots * StateLength(s.Group, s.HeadDim);
+            long b = 0;
+            for (int t = 0; t < s.Tokens; t++) { _slotBase[t] = (int)b; b += (long)s.Chunks(t) * s.KvHeads; }
+            long floats = b * StateLength(s.Group, s.HeadDim);
             if (floats > Array.MaxLength)
                 throw new ArgumentException($"The split partial states need {floats} floats, more than an array holds.");
+            _slotBase[s.Tokens] = (int)b;
             if (_partials.Length < floats) _partials = new float[floats];
         }
 
@@ -85,91 +114,136 @@ public static partial class CachedAttention
         {
             _mode = mode;
             long total = 0;
-            for (int t = 0; t < _s.Tokens; t++) total += _s.KvHeads * PairCost(t);
+            ForEachItem(0, 1, count: true, ref total);
             _totalCost = total;
         }
 
-        // Direct and Split share the cost (keys visited); Merge costs one unit per chunk state.
-        long PairCost(int t) => _mode == Mode.Merge ? _s.Chunks(t) : _s.Context(t);
-
         public void Execute(int part, int parts)
         {
-            // Items run in (token, kv head[, chunk]) order; an item belongs to the part its cost
-            // midpoint falls in, so parts are contiguous runs of about equal cost.
+            long ignored = 0;
+            ForEachItem(part, parts, count: false, ref ignored);
+        }
+
+        /// <summary>
+        /// Walks the items in a fixed order with their costs (keys × heads visited). Counting sums
+        /// the costs; otherwise the items whose cost midpoint falls in this part run, so parts are
+        /// contiguous runs of about equal cost.
+        /// </summary>
+        void ForEachItem(int part, int parts, bool count, ref long total)
+        {
             var s = _s;
             long before = 0, twiceTotal = 2 * _totalCost;
-            for (int t = 0; t < s.Tokens; t++)
+            if (_mode == Mode.Merge)
             {
-                int context = s.Context(t), chunks = s.Chunks(t);
+                for (int t = 0; t < s.Tokens; t++)
                 for (int g = 0; g < s.KvHeads; g++)
                 {
-                    if (_mode == Mode.Split)
+                    long cost = s.Chunks(t);
+                    if (!count && Take(part, parts, before, cost, twiceTotal) is var owner && owner >= part)
                     {
-                        for (int c = 0; c < chunks; c++)
-                        {
-                            int j0 = c * ChunkKeys, j1 = Math.Min(j0 + ChunkKeys, context);
-                            int owner = Owner(before, j1 - j0, parts, twiceTotal);
-                            if (owner == part) SplitItem(t, g, c, j0, j1);
-                            else if (owner > part) return;
-                            before += j1 - j0;
-                        }
+                        if (owner > part) return;
+                        MergeItem(t, g);
                     }
-                    else
+                    before += cost;
+                }
+                total = before;
+                return;
+            }
+            for (int tile = 0; tile < _tiles; tile++)
+            {
+                int t0 = tile * _tile, t1 = TileEnd(tile), chunks = s.Chunks(t1 - 1);
+                for (int r = 0; r < _ranges; r++)
+                {
+                    int g0 = r * _range, g1 = Math.Min(g0 + _range, s.KvHeads);
+                    if (_mode == Mode.Direct)
                     {
-                        long cost = PairCost(t);
-                        int owner = Owner(before, cost, parts, twiceTotal);
-                        if (owner == part)
+                        long cost = 0;
+                        for (int t = t0; t < t1; t++) cost += s.Context(t);
+                        cost *= g1 - g0;
+                        if (!count && Take(part, parts, before, cost, twiceTotal) is var owner && owner >= part)
                         {
-                            if (_mode == Mode.Direct) DirectItem(t, g);
-                            else MergeItem(t, g);
+                            if (owner > part) return;
+                            DirectItem(t0, t1, g0, g1);
                         }
-                        else if (owner > part) return;
+                        before += cost;
+                        continue;
+                    }
+                    for (int c = 0; c < chunks; c++)
+                    {
+                        long cost = 0;
+                        for (int t = t0; t < t1; t++) cost += Math.Max(0, Math.Min(ChunkKeys, s.Context(t) - c * ChunkKeys));
+                        cost *= g1 - g0;
+                        if (!count && Take(part, parts, before, cost, twiceTotal) is var owner && owner >= part)
+                        {
+                            if (owner > part) return;
+                            SplitItem(t0, t1, g0, g1, c);
+                        }
                         before += cost;
                     }
                 }
             }
+            total = before;
         }
 
-        static int Owner(long before, long cost, int parts, long twiceTotal) =>
+        /// <summary>The part an item belongs to: the one its cost midpoint falls in.</summary>
+        static int Take(int part, int parts, long before, long cost, long twiceTotal) =>
             parts == 1 ? 0 : (int)((2 * before + cost) * parts / twiceTotal);
 
-        /// <summary>All chunks of pair (t, g) in order, merged as they go, then o.</summary>
-        void DirectItem(int t, int g)
+        /// <summary>Tokens [t0, t1) × kv heads [g0, g1): every chunk in order, merged as it goes, then o.</summary>
+        void DirectItem(int t0, int t1, int g0, int g1)
         {
             var s = _s;
-            int G = s.Group, d = s.HeadDim, context = s.Context(t), state = StateLength(G, d);
-            float[] scratch = Scratch(ScratchLength(G, d) + 2 * state);
-            fixed (float* pScratch = scratch)
+            int G = s.Group, d = s.HeadDim, range = g1 - g0, pairs = (t1 - t0) * range, state = StateLength(G, d);
+            int extra = 2 * pairs * state;
+            fixed (float* pScratch = Scratch(ItemScratch.Length(s, t1 - t0, range, extra)))
             {
-                float* run = pScratch + ScratchLength(G, d);
-                float* chunk = run + state;
-                PrepareQueries(t, g, pScratch);
-                ComputeChunk(g, 0, Math.Min(ChunkKeys, context), pScratch, run);
-                for (int j0 = ChunkKeys; j0 < context; j0 += ChunkKeys)
+                var scratch = new ItemScratch(pScratch, s, t1 - t0, range, extra);
+                float* run = scratch.States, chunk = run + pairs * state;
+                PrepareQueries(t0, t1, g0, g1, scratch.Queries);
+                int chunks = s.Chunks(t1 - 1);
+                for (int c = 0; c < chunks; c++)
                 {
-                    ComputeChunk(g, j0, Math.Min(j0 + ChunkKeys, context), pScratch, chunk);
-                    MergeStates(run, chunk, G, d, _w);
+                    // Chunk 0 goes straight into the running state (merging into an empty state is a copy).
+                    float* target = c == 0 ? run : chunk;
+                    for (int t = t0; t < t1; t++)
+                    for (int g = g0; g < g1; g++)
+                    {
+                        int p = (t - t0) * range + (g - g0);
+                        scratch.Pointers[p] = c < s.Chunks(t) ? (nint)(target + p * state) : 0;
+                    }
+                    ComputeChunk(t0, t1, g0, g1, c, scratch);
+                    if (c == 0) continue;
+                    for (int p = 0; p < pairs; p++)
+                        if (scratch.Pointers[p] != 0) MergeStates(run + p * state, chunk + p * state, G, d, _w);
                 }
-                WriteOutput(run, _o + s.QueryOffset(t, g * G), G, d, _w);
+                for (int t = t0; t < t1; t++)
+                for (int g = g0; g < g1; g++)
+                    WriteOutput(run + ((t - t0) * range + (g - g0)) * state, _o + s.QueryOffset(t, g * G), G, d, _w);
             }
         }
 
-        /// <summary>Chunk c of pair (t, g) into its slot.</summary>
-        void SplitItem(int t, int g, int c, int j0, int j1)
+        /// <summary>Chunk c of tokens [t0, t1) × kv heads [g0, g1), each state into its slot.</summary>
+        void SplitItem(int t0, int t1, int g0, int g1, int c)
         {
             var s = _s;
-            int G = s.Group, d = s.HeadDim;
-            float[] scratch = Scratch(ScratchLength(G, d));
-            fixed (float* pScratch = scratch)
+            int state = StateLength(s.Group, s.HeadDim);
+            fixed (float* pScratch = Scratch(ItemScratch.Length(s, t1 - t0, g1 - g0, 0)))
             fixed (float* partials = _partials)
             {
-                PrepareQueries(t, g, pScratch);
-                long slot = _slotBase[t] + (long)g * s.Chunks(t) + c;
-                ComputeChunk(g, j0, j1, pScratch, partials + slot * StateLength(G, d));
+                var scratch = new ItemScratch(pScratch, s, t1 - t0, g1 - g0, 0);
+                PrepareQueries(t0, t1, g0, g1, scratch.Queries);
+                for (int t = t0; t < t1; t++)
+                for (int g = g0; g < g1; g++)
+                {
+                    // Tokens whose context ends before this chunk get no slot and are skipped by ComputeChunk.
+                    long slot = _slotBase[t] + (long)g * s.Chunks(t) + c;
+                    scratch.Pointers[(t - t0) * (g1 - g0) + (g - g0)] = c < s.Chunks(t) ? (nint)(partials + slot * state) : 0;
+                }
+                ComputeChunk(t0, t1, g0, g1, c, scratch);
             }
         }
 
-        /// <summary>Merges pair (t, g)'s slots in chunk order into the first one, then writes o.</summary>
+        /// <summary>Merges (t, g)'s slots in chunk order into the first one, then writes o.</summary>
         void MergeItem(int t, int g)
         {
             var s = _s;
@@ -182,28 +256,79 @@ public static partial class CachedAttention
             }
         }
 
-        /// <summary>The group's queries times the scale into the scratch's first G·d floats: scores come out scaled.</summary>
-        void PrepareQueries(int t, int g, float* scratch)
+        /// <summary>The queries of tokens [t0, t1) × kv-head groups [g0, g1) times the scale: scores come out scaled.</summary>
+        void PrepareQueries(int t0, int t1, int g0, int g1, float* qs)
         {
             var s = _s;
-            int n = s.Group * s.HeadDim;
-            // The group's query heads are adjacent in q: one contiguous run of G·d floats.
-            VectorMath.Scale(new ReadOnlySpan<float>(_q + s.QueryOffset(t, g * s.Group), n), _scale, new Span<float>(scratch, n), _w);
+            // One token's groups g0..g1 are adjacent in q: one contiguous run per token.
+            int n = (g1 - g0) * s.Group * s.HeadDim;
+            for (int t = t0; t < t1; t++)
+                VectorMath.Scale(new ReadOnlySpan<float>(_q + s.QueryOffset(t, g0 * s.Group), n), _scale,
+                    new Span<float>(qs + (long)(t - t0) * n, n), _w);
         }
 
-        /// <summary>The online-softmax state of keys [j0, j1) for kv head g's query group.</summary>
-        void ComputeChunk(int g, int j0, int j1, float* scratch, float* state)
+        /// <summary>
+        /// Chunk c's online-softmax states for tokens [t0, t1) × kv heads [g0, g1), into the states
+        /// at scratch.Pointers[(t − t0)·range + (g − g0)] (0 = the token's context ends before the chunk).
+        /// Blocks of keys outer, kv heads, tokens and query heads inner: a block of K and V rows is
+        /// fetched from memory once and used from L1 by every query that sees it.
+        /// </summary>
+        void ComputeChunk(int t0, int t1, int g0, int g1, int c, ItemScratch scratch)
         {
             var s = _s;
-            int G = s.Group, d = s.HeadDim;
+            int G = s.Group, d = s.HeadDim, range = g1 - g0, j0 = c * ChunkKeys;
             long stride = s.RowStride;
-            float* qs = scratch, scores = scratch + G * d;
-            float* kBase = _k + s.CacheOffset(0, g), vBase = _v + s.CacheOffset(0, g);
-            Chunk(qs, kBase + j0 * stride, vBase + j0 * stride, stride, j1 - j0, G, d, scores, state, _w);
+            nint* states = scratch.Pointers;
+            for (int p = 0; p < (t1 - t0) * range; p++)
+                if (states[p] != 0) ClearState((float*)states[p], G, d);
+            int jEnd = Math.Min(j0 + ChunkKeys, s.Context(t1 - 1));
+            for (int jb = j0; jb < jEnd; jb += BlockKeys)
+            {
+                for (int g = g0; g < g1; g++)
+                {
+                    float* kb = _k + s.CacheOffset(jb, g), vb = _v + s.CacheOffset(jb, g);
+                    for (int t = t0; t < t1; t++)
+                    {
+                        // Later tokens see more keys, so once a token's block is empty the earlier ones' are too.
+                        int end = Math.Min(j0 + ChunkKeys, s.Context(t));
+                        if (jb >= end) continue;
+                        int p = (t - t0) * range + (g - g0);
+                        float* qs = scratch.Queries + (long)p * G * d;
+                        Block(qs, kb, vb, stride, Math.Min(BlockKeys, end - jb), G, d, scratch.Scores, (float*)states[p], _w);
+                    }
+                }
+            }
         }
     }
 
-    // Per-thread scratch: scaled queries [G·d] | scores [G·BlockKeys] | (Direct) running state | chunk state.
+    /// <summary>
+    /// A work item's scratch, carved from the per-thread array: scaled queries [tokens·range·G·d] |
+    /// scores [G·BlockKeys] | states [extra floats] | one state pointer per (token, kv head).
+    /// </summary>
+    readonly unsafe struct ItemScratch
+    {
+        public readonly float* Queries, Scores, States;
+        public readonly nint* Pointers;
+
+        public ItemScratch(float* p, CacheShape s, int tokens, int range, int extra)
+        {
+            Queries = p;
+            Scores = p + (long)tokens * range * s.Group * s.HeadDim;
+            States = Scores + s.Group * BlockKeys;
+            Pointers = (nint*)(((nint)(States + extra) + 7) & ~(nint)7);
+        }
+
+        /// <summary>Floats the layout needs (pointers 8-byte aligned: two floats each, plus one to align).</summary>
+        public static int Length(CacheShape s, int tokens, int range, int extra)
+        {
+            long pairs = (long)tokens * range;
+            long floats = pairs * s.Group * s.HeadDim + (long)s.Group * BlockKeys + extra + 2 * pairs + 1;
+            if (floats > Array.MaxLength) throw new ArgumentException($"Attention scratch of {floats} floats is more than an array holds.");
+            return (int)floats;
+        }
+    }
+
+    // Per-thread scratch behind ItemScratch, grown on demand and then reused.
     [ThreadStatic] static float[]? t_scratch;
 
     static float[] Scratch(int length)
@@ -212,8 +337,6 @@ public static partial class CachedAttention
         if (s is null || s.Length < length) t_scratch = s = new float[length];
         return s;
     }
-
-    static int ScratchLength(int group, int headDim) => group * headDim + group * BlockKeys;
 
     /// <summary>One chunk state: Σ p·v per head [G·d] | running max m [G] | Σ p [G].</summary>
     static int StateLength(int group, int headDim) => group * (headDim + 2);

@@ -11,22 +11,29 @@ namespace Switchyard.Tensors.Kernels;
 /// [capacity, kvHeads, headDim] with capacity ≥ startPosition + tokens (rows past the last
 /// attended one are never read). Query head h reads kv head h / (qHeads / kvHeads).
 /// <para>
-/// Each (token, kv head) attends in fixed chunks of <see cref="ChunkKeys"/> keys: a chunk's
-/// online softmax (m, l, Σ p·v) is computed for all the query heads of the group at once, so
-/// every K and V row is read from memory once per group, and the chunks are merged in key order.
-/// Chunk boundaries depend on positions only, so the result is bit-identical whatever the
-/// thread count and whether chunks of one query ran on one thread or (decode with few kv heads)
-/// on several, with partial results merged afterwards (flash-decoding's split-K). Extra memory
-/// is linear in the context: per-thread scratch of a few rows, plus, when split, one partial
-/// state per chunk, reused across calls.
+/// Each (token, query head) attends in fixed chunks of <see cref="ChunkKeys"/> keys, each an
+/// online softmax over blocks of <see cref="BlockKeys"/> keys, and the chunk states (max m,
+/// Σ e^(s−m), Σ e^(s−m)·v) are merged in key order. A block of K and V rows is fetched once and
+/// used from L1 by every query that needs it: all the query heads of its kv head (GQA), and at
+/// prefill a tile of 16 tokens. Decode walks whole cache rows (every kv head, contiguous) block
+/// by block, so the hardware prefetcher streams them and each page is visited once; when one
+/// token gives too few items for the threads, its chunks run on different threads and are
+/// merged afterwards (flash-decoding's split-K).
+/// </para>
+/// <para>
+/// Chunk and block boundaries depend on positions only, so each output is bit-identical
+/// whatever the thread count, the split, or whether its token came in a prefill call or alone
+/// (decoding token by token reproduces a prefill exactly). Extra memory is per-thread scratch for
+/// one work item plus, when split, one state per (token, kv head, chunk): linear in the context,
+/// reused across calls, so steady-state calls allocate nothing.
 /// </para>
 /// </remarks>
 public static partial class CachedAttention
 {
     /// <summary>Keys per chunk: the unit of split-K parallelism and of the fixed merge order.</summary>
-    internal const int ChunkKeys = 256;
+    internal const int ChunkKeys = 128;
 
-    /// <summary>Keys per online-softmax block inside a chunk: K and V blocks of a few KB stay in L1 across the group's heads.</summary>
+    /// <summary>Keys per online-softmax block inside a chunk: one kv head's K and V block (32 rows × headDim) stays in L1 while every query that sees it uses it.</summary>
     internal const int BlockKeys = 32;
 
     /// <summary>

@@ -126,7 +126,8 @@ public class CachedAttentionTests
     [InlineData(1, 2000, 8, 1)]   // decode, one kv head: split over chunks, then merged
     [InlineData(1, 1500, 8, 8)]
     [InlineData(3, 900, 4, 2)]
-    [InlineData(64, 100, 4, 2)]   // prefill: one pair per item
+    [InlineData(64, 100, 4, 2)]   // prefill: 16-token tiles, split along chunks too when threads outnumber tiles
+    [InlineData(40, 0, 6, 3)]
     public void Forward_AnyThreadCountRepeated_BitIdenticalToOneThread(int tokens, int start, int qHeads, int kvHeads)
     {
         var c = new Case(Seed(tokens, start, qHeads, kvHeads, 3), tokens, start, qHeads, kvHeads, headDim: 48);
@@ -148,16 +149,19 @@ public class CachedAttentionTests
         Assert.Equal(expected, c.Forward(Simd.Best, 2));
     }
 
-    [Fact]
-    public void Forward_SteadyState_AllocatesNothing()
+    [Theory]
+    [InlineData(1, 3000, 1)]
+    [InlineData(1, 3000, 2)]      // split decode: partial states
+    [InlineData(50, 200, 2)]      // prefill tiles
+    public void Forward_SteadyState_AllocatesNothing(int tokens, int start, int threads)
     {
-        var c = new Case(Seed(9), tokens: 1, start: 3000, qHeads: 8, kvHeads: 1, headDim: 64);
+        var c = new Case(Seed(9, tokens), tokens, start, qHeads: 8, kvHeads: 2, headDim: 64);
         var o = new float[c.Q.Length];
         var deltas = new long[6];
         for (int r = 0; r < deltas.Length; r++)
         {
             long before = GC.GetAllocatedBytesForCurrentThread();
-            CachedAttention.Forward(c.Q, c.K, c.V, o, 1, c.Start, 8, 1, 64, c.Scale, Simd.Best, 2);
+            CachedAttention.Forward(c.Q, c.K, c.V, o, tokens, start, 8, 2, 64, c.Scale, Simd.Best, threads);
             deltas[r] = GC.GetAllocatedBytesForCurrentThread() - before;
         }
         // The first call may size the scratch and partial states; later calls allocate nothing.
