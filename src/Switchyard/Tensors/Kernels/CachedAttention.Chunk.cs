@@ -16,12 +16,12 @@ public static partial class CachedAttention
     /// </summary>
     /// <remarks>
     /// qs: the G scaled query rows of d floats, contiguous. k, v: the block's first key and value
-    /// rows for this kv head, rows <c>stride</c> floats apart. scores: scratch of G·BlockKeys floats.
+    /// rows for this kv head, rows <c>kStride</c> and <c>vStride</c> floats apart. scores: scratch of G·BlockKeys floats.
     /// </remarks>
-    static unsafe void Block(float* qs, float* k, float* v, long stride, int n, int G, int d, float* scores, float* state, SimdWidth w)
+    static unsafe void Block(float* qs, float* k, long kStride, float* v, long vStride, int n, int G, int d, float* scores, float* state, SimdWidth w)
     {
         float* acc = state, m = state + G * d, l = m + G;
-        Scores(qs, k, stride, n, G, d, scores, w);
+        Scores(qs, k, kStride, n, G, d, scores, w);
         for (int h = 0; h < G; h++)
         {
             float* sc = scores + h * BlockKeys, acch = acc + h * d;
@@ -35,7 +35,7 @@ public static partial class CachedAttention
             }
             m[h] = mNew;
             l[h] += VectorMath.ExpShiftStore(new ReadOnlySpan<float>(sc, n), mNew, new Span<float>(sc, n), w);
-            AccumulateRows(sc, v, stride, n, acch, d, w);
+            AccumulateRows(sc, v, vStride, n, acch, d, w);
         }
     }
 

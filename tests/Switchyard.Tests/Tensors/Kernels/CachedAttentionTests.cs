@@ -69,6 +69,8 @@ public class CachedAttentionTests
         { 7, 0, 2, 1, 63 },
         { 17, 250, 4, 4, 16 },
         { 5, 511, 6, 3, 40 },
+        { 1, 300, 8, 2, 128 },     // rows 1 KiB apart, reused by 4 heads: packed blocks
+        { 20, 40, 4, 4, 64 },      // the same for a prefill tile
     };
 
     [Theory, MemberData(nameof(Shapes))]
@@ -106,12 +108,15 @@ public class CachedAttentionTests
         GradCheck.AssertClose(Rand.ToDouble(training), Rand.ToDouble(cached), 1e-5, "o");
     }
 
-    [Fact]
-    public void Forward_DecodeStepByStep_MatchesOnePrefill()
+    [Theory]
+    [InlineData(4, 2, 24)]
+    [InlineData(2, 2, 128)]   // prefill copies its blocks (1 KiB row stride), decode reads them in place
+    [InlineData(8, 2, 128)]
+    public void Forward_DecodeStepByStep_MatchesOnePrefill(int qHeads, int kvHeads, int headDim)
     {
         // Token by token against a growing cache gives what one prefill call over all tokens gives.
-        const int tokens = 40, start = 260, qHeads = 4, kvHeads = 2, headDim = 24;
-        var c = new Case(Seed(5, 7), tokens, start, qHeads, kvHeads, headDim);
+        const int tokens = 40, start = 260;
+        var c = new Case(Seed(5, 7, qHeads, headDim), tokens, start, qHeads, kvHeads, headDim);
         float[] all = c.Forward(Simd.Best, threads: 2);
         int row = qHeads * headDim;
         for (int t = 0; t < tokens; t++)
