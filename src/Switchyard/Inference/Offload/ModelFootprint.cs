@@ -1,5 +1,6 @@
 using System.Globalization;
 using Switchyard.Formats;
+using Switchyard.Formats.Gguf;
 using Switchyard.Models;
 
 namespace Switchyard.Inference;
@@ -13,8 +14,8 @@ namespace Switchyard.Inference;
 /// Tensors are assigned by the names the architecture gives them (<see cref="ModelConfig.MoeNames"/>)
 /// under <c>model.layers.{i}.</c>; anything in a layer outside its feed-forward block counts as attention,
 /// anything outside the layers other than <c>model.embed_tokens</c> and <c>lm_head</c> (the final norm) as
-/// <see cref="OtherBytes"/>. GGUF files: a <c>FromGguf</c> built the same way over <c>GgufFile.Tensors</c>
-/// with the GGUF names (<see cref="GgufTensorNames"/>) is the seam; not written yet.
+/// <see cref="OtherBytes"/>. GGUF files (<see cref="FromGguf(string)"/>) are read the same way over their tensor infos with
+/// llama.cpp's names (<c>token_embd</c>, <c>output</c>, <c>blk.{i}.ffn_gate_inp</c>, <c>ffn_*_exps</c>, <c>ffn_*_shexp</c>, ...).
 /// </remarks>
 /// <param name="EmbeddingBytes">The token embedding matrix <c>model.embed_tokens.weight</c>.</param>
 /// <param name="LmHeadBytes">An untied <c>lm_head.weight</c>; 0 when tied (the head reuses the embeddings).</param>
@@ -91,8 +92,66 @@ public sealed record ModelFootprint(long EmbeddingBytes, long LmHeadBytes, long 
                 shared[l] += bytes;
             else attention[l] += bytes; // anything else the block holds stays resident with the layer
         }
-        var list = new LayerFootprint[layers];
-        for (int l = 0; l < layers; l++)
+        return Create(config, embedding, head, other, attention, router, shared, dense, perExpert);
+    }
+
+    /// <summary>
+    /// Reads a llama.cpp <c>.gguf</c> file's metadata (configuration through <see cref="GgufModelConfig.FromGguf"/>) and tensor
+    /// infos; sizes are the stored bytes, so quantized types count exactly. The stacked routed experts
+    /// (<c>blk.{i}.ffn_{gate,up,down}_exps</c>, ne = [in, out, E]) are split evenly per expert: each holds whole rows.
+    /// </summary>
+    /// <exception cref="InvalidModelFileException">The file is malformed, or its stacked experts disagree with the expert count.</exception>
+    /// <exception cref="InvalidConfigException">The metadata does not describe a buildable configuration.</exception>
+    public static ModelFootprint FromGguf(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using GgufFile file = GgufFile.Open(path);
+        ModelConfig config = GgufModelConfig.FromGguf(file);
+        int layers = config.NumHiddenLayers, experts = config.NumExperts;
+        long[] attention = new long[layers], router = new long[layers], shared = new long[layers], dense = new long[layers];
+        long[][] perExpert = new long[layers][];
+        for (int l = 0; l < layers; l++) perExpert[l] = config.LayerKind(l) == FeedForwardKind.Moe ? new long[experts] : [];
+        long embedding = 0, head = 0, other = 0;
+        const string layerPrefix = "blk.";
+        foreach (GgufTensorInfo info in file.Tensors)
+        {
+            string name = info.Name;
+            long bytes = info.ByteLength;
+            if (name.StartsWith("token_embd.", StringComparison.Ordinal)) { embedding += bytes; continue; }
+            if (name.StartsWith("output.", StringComparison.Ordinal))
+            {
+                if (!config.TieWordEmbeddings) head += bytes;
+                continue;
+            }
+            if (!name.StartsWith(layerPrefix, StringComparison.Ordinal) || !TakeIndex(name, layerPrefix.Length, out int l, out int restAt) || l >= layers)
+            {
+                other += bytes;
+                continue;
+            }
+            int end = name.IndexOf('.', restAt);
+            string part = name[restAt..(end < 0 ? name.Length : end)];
+            switch (part)
+            {
+                case "ffn_gate_exps" or "ffn_up_exps" or "ffn_down_exps" when perExpert[l].Length > 0:
+                    if (info.Dimensions.Length != 3 || info.Dimensions[2] != experts || bytes % experts != 0)
+                        throw new InvalidModelFileException(path, 0,
+                            $"tensor '{name}' has ne = [{string.Join(", ", info.Dimensions)}]; the metadata implies {experts} stacked experts");
+                    for (int x = 0; x < experts; x++) perExpert[l][x] += bytes / experts;
+                    break;
+                case "ffn_gate_inp" or "exp_probs_b": router[l] += bytes; break;
+                case "ffn_gate_shexp" or "ffn_up_shexp" or "ffn_down_shexp" or "ffn_gate_inp_shexp": shared[l] += bytes; break;
+                case "ffn_gate" or "ffn_up" or "ffn_down" when perExpert[l].Length == 0: dense[l] += bytes; break;
+                default: attention[l] += bytes; break; // attention, its norms, ffn_norm: resident with the layer
+            }
+        }
+        return Create(config, embedding, head, other, attention, router, shared, dense, perExpert);
+    }
+
+    static ModelFootprint Create(ModelConfig config, long embedding, long head, long other,
+        long[] attention, long[] router, long[] shared, long[] dense, long[][] perExpert)
+    {
+        var list = new LayerFootprint[attention.Length];
+        for (int l = 0; l < list.Length; l++)
         {
             long[] pe = perExpert[l];
             list[l] = new LayerFootprint(l, attention[l], router[l], shared[l], dense[l], pe.Length,
