@@ -58,7 +58,7 @@ public sealed class ExportCommandTests : IDisposable
     {
         // Given a tiny run trained with a BPE tokenizer
         string run = Path.Combine(_dir.Path, "bpe-run");
-        Trainer.Run(Switchyard.Tests.Training.TrainerTests.Tiny(run, steps: 1, tokenizer: "bpe"), new TrainOptions { PeakFlops = 1e10 }, null, TestContext.Current.CancellationToken);
+        Trainer.Run(Switchyard.Tests.Training.TrainerTests.Tiny(run, steps: 2, tokenizer: "bpe"), new TrainOptions { PeakFlops = 1e10 }, null, TestContext.Current.CancellationToken);
         var ours = BpeTokenizer.Load(run);
 
         // When it is exported to GGUF and to a Hugging Face folder
