@@ -50,49 +50,46 @@ public sealed record ModelFootprint(long EmbeddingBytes, long LmHeadBytes, long 
         using SafeTensorsIndex index = SafeTensorsIndex.OpenCheckpoint(directory, DecoderModel.WeightsFileName);
         MoeTensorNames names = config.MoeNames;
         int layers = config.NumHiddenLayers, experts = config.NumExperts;
-        long[] attention = new long[layers], router = new long[layers], shared = new long[layers], dense = new long[layers];
-        long[][] perExpert = new long[layers][];
-        for (int l = 0; l < layers; l++) perExpert[l] = config.LayerKind(l) == FeedForwardKind.Moe ? new long[experts] : [];
-        long embedding = 0, head = 0, other = 0;
+        var t = new Tally(config);
         const string layerPrefix = "model.layers.";
         foreach (string name in index.Names)
         {
             TensorInfo info = index.GetInfo(name);
             long bytes = info.ByteLength;
-            if (name == "model.embed_tokens.weight") { embedding += bytes; continue; }
+            if (name == "model.embed_tokens.weight") { t.Embedding += bytes; continue; }
             if (name.StartsWith("lm_head.", StringComparison.Ordinal))
             {
-                if (!config.TieWordEmbeddings) head += bytes; // transformers ignores a stored head when tied
+                if (!config.TieWordEmbeddings) t.Head += bytes; // transformers ignores a stored head when tied
                 continue;
             }
             if (!name.StartsWith(layerPrefix, StringComparison.Ordinal) || !TakeIndex(name, layerPrefix.Length, out int l, out int restAt) || l >= layers)
             {
-                other += bytes;
+                t.Other += bytes;
                 continue;
             }
             string rest = name[restAt..];
-            if (perExpert[l].Length == 0)
+            if (t.PerExpert[l].Length == 0)
             {
-                if (rest.StartsWith("mlp.", StringComparison.Ordinal)) dense[l] += bytes;
-                else attention[l] += bytes;
+                if (rest.StartsWith("mlp.", StringComparison.Ordinal)) t.Dense[l] += bytes;
+                else t.Attention[l] += bytes;
                 continue;
             }
             string block = names.Block + ".";
-            if (!rest.StartsWith(block, StringComparison.Ordinal)) { attention[l] += bytes; continue; }
+            if (!rest.StartsWith(block, StringComparison.Ordinal)) { t.Attention[l] += bytes; continue; }
             string inner = rest[block.Length..];
-            if (inner.StartsWith(names.Router + ".", StringComparison.Ordinal)) router[l] += bytes;
+            if (inner.StartsWith(names.Router + ".", StringComparison.Ordinal)) t.Router[l] += bytes;
             else if (names.Experts is not null && inner.StartsWith(names.Experts + ".", StringComparison.Ordinal)
                 && TakeIndex(inner, names.Experts.Length + 1, out int e, out _) && e < experts)
-                perExpert[l][e] += bytes;
+                t.PerExpert[l][e] += bytes;
             else if ((names.FusedInput is not null && inner.StartsWith(names.FusedInput + ".", StringComparison.Ordinal))
                 || (names.FusedOutput is not null && inner.StartsWith(names.FusedOutput + ".", StringComparison.Ordinal)))
-                for (int x = 0; x < experts; x++) perExpert[l][x] += bytes / experts; // [E, …]: an equal share each
+                for (int x = 0; x < experts; x++) t.PerExpert[l][x] += bytes / experts; // [E, …]: an equal share each
             else if ((names.SharedExpert is not null && inner.StartsWith(names.SharedExpert + ".", StringComparison.Ordinal))
                 || (names.SharedExpertGate is not null && inner.StartsWith(names.SharedExpertGate + ".", StringComparison.Ordinal)))
-                shared[l] += bytes;
-            else attention[l] += bytes; // anything else the block holds stays resident with the layer
+                t.Shared[l] += bytes;
+            else t.Attention[l] += bytes; // anything else the block holds stays resident with the layer
         }
-        return Create(config, embedding, head, other, attention, router, shared, dense, perExpert);
+        return t.Build();
     }
 
     /// <summary>
@@ -108,57 +105,62 @@ public sealed record ModelFootprint(long EmbeddingBytes, long LmHeadBytes, long 
         using GgufFile file = GgufFile.Open(path);
         ModelConfig config = GgufModelConfig.FromGguf(file);
         int layers = config.NumHiddenLayers, experts = config.NumExperts;
-        long[] attention = new long[layers], router = new long[layers], shared = new long[layers], dense = new long[layers];
-        long[][] perExpert = new long[layers][];
-        for (int l = 0; l < layers; l++) perExpert[l] = config.LayerKind(l) == FeedForwardKind.Moe ? new long[experts] : [];
-        long embedding = 0, head = 0, other = 0;
+        var t = new Tally(config);
         const string layerPrefix = "blk.";
         foreach (GgufTensorInfo info in file.Tensors)
         {
             string name = info.Name;
             long bytes = info.ByteLength;
-            if (name.StartsWith("token_embd.", StringComparison.Ordinal)) { embedding += bytes; continue; }
+            if (name.StartsWith("token_embd.", StringComparison.Ordinal)) { t.Embedding += bytes; continue; }
             if (name.StartsWith("output.", StringComparison.Ordinal))
             {
-                if (!config.TieWordEmbeddings) head += bytes;
+                if (!config.TieWordEmbeddings) t.Head += bytes;
                 continue;
             }
             if (!name.StartsWith(layerPrefix, StringComparison.Ordinal) || !TakeIndex(name, layerPrefix.Length, out int l, out int restAt) || l >= layers)
             {
-                other += bytes;
+                t.Other += bytes;
                 continue;
             }
             int end = name.IndexOf('.', restAt);
             string part = name[restAt..(end < 0 ? name.Length : end)];
             switch (part)
             {
-                case "ffn_gate_exps" or "ffn_up_exps" or "ffn_down_exps" when perExpert[l].Length > 0:
+                case "ffn_gate_exps" or "ffn_up_exps" or "ffn_down_exps" when t.PerExpert[l].Length > 0:
                     if (info.Dimensions.Length != 3 || info.Dimensions[2] != experts || bytes % experts != 0)
                         throw new InvalidModelFileException(path, 0,
                             $"tensor '{name}' has ne = [{string.Join(", ", info.Dimensions)}]; the metadata implies {experts} stacked experts");
-                    for (int x = 0; x < experts; x++) perExpert[l][x] += bytes / experts;
+                    for (int x = 0; x < experts; x++) t.PerExpert[l][x] += bytes / experts;
                     break;
-                case "ffn_gate_inp" or "exp_probs_b": router[l] += bytes; break;
-                case "ffn_gate_shexp" or "ffn_up_shexp" or "ffn_down_shexp" or "ffn_gate_inp_shexp": shared[l] += bytes; break;
-                case "ffn_gate" or "ffn_up" or "ffn_down" when perExpert[l].Length == 0: dense[l] += bytes; break;
-                default: attention[l] += bytes; break; // attention, its norms, ffn_norm: resident with the layer
+                case "ffn_gate_inp" or "exp_probs_b": t.Router[l] += bytes; break;
+                case "ffn_gate_shexp" or "ffn_up_shexp" or "ffn_down_shexp" or "ffn_gate_inp_shexp": t.Shared[l] += bytes; break;
+                case "ffn_gate" or "ffn_up" or "ffn_down" when t.PerExpert[l].Length == 0: t.Dense[l] += bytes; break;
+                default: t.Attention[l] += bytes; break; // attention, its norms, ffn_norm: resident with the layer
             }
         }
-        return Create(config, embedding, head, other, attention, router, shared, dense, perExpert);
+        return t.Build();
     }
 
-    static ModelFootprint Create(ModelConfig config, long embedding, long head, long other,
-        long[] attention, long[] router, long[] shared, long[] dense, long[][] perExpert)
+    // Bytes per part while the tensors are walked, then the footprint.
+    sealed class Tally(ModelConfig config)
     {
-        var list = new LayerFootprint[attention.Length];
-        for (int l = 0; l < list.Length; l++)
+        public readonly long[] Attention = new long[config.NumHiddenLayers], Router = new long[config.NumHiddenLayers],
+            Shared = new long[config.NumHiddenLayers], Dense = new long[config.NumHiddenLayers];
+        public readonly long[][] PerExpert = [.. Enumerable.Range(0, config.NumHiddenLayers)
+            .Select(l => config.LayerKind(l) == FeedForwardKind.Moe ? new long[config.NumExperts] : [])];
+        public long Embedding, Head, Other;
+
+        public ModelFootprint Build()
         {
-            long[] pe = perExpert[l];
-            list[l] = new LayerFootprint(l, attention[l], router[l], shared[l], dense[l], pe.Length,
-                pe.Length == 0 ? 0 : pe.Max(), pe.Sum());
+            var list = new LayerFootprint[Attention.Length];
+            for (int l = 0; l < list.Length; l++)
+            {
+                long[] pe = PerExpert[l];
+                list[l] = new LayerFootprint(l, Attention[l], Router[l], Shared[l], Dense[l], pe.Length, pe.Length == 0 ? 0 : pe.Max(), pe.Sum());
+            }
+            return new ModelFootprint(Embedding, Head, Other, config.TieWordEmbeddings, config.VocabSize,
+                config.NumExpertsPerTok, config.KeyValueHeads, config.EffectiveHeadDim, list);
         }
-        return new ModelFootprint(embedding, head, other, config.TieWordEmbeddings, config.VocabSize,
-            config.NumExpertsPerTok, config.KeyValueHeads, config.EffectiveHeadDim, list);
     }
 
     // Reads the decimal index at s[at..] up to the next '.', e.g. "12" in "model.layers.12.mlp".
