@@ -174,7 +174,7 @@ public sealed class GgufTokenizerDataTests
     public void ToMetadata_WrittenToGgufAndReadBack_SameFieldsTypesAndIds()
     {
         // Given a SentencePiece-style (llama) and a byte-level (gpt2) tokenizer
-        var bpe = BpeTokenizer.Create(BpeTrainer.Train(TokenizerFilesTests.TrainingTexts(), vocabSize: 300));
+        var bpe = BpeTokenizer.Create(BpeTrainer.Train(["The cat sat on the mat.", "the cat and the hat", "ab abb abba"], vocabSize: 280));
         foreach (GgufTokenizerData data in new[] { Handmade(), GgufTokenizerData.From(bpe) })
         {
             // When its metadata goes through a .gguf file
