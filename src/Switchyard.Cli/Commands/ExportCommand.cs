@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Spectre.Console;
+using Switchyard.Data;
+using Switchyard.Data.Tokenizers;
 using Switchyard.Models;
 using Switchyard.Tensors;
 
@@ -11,8 +13,8 @@ namespace Switchyard.Cli.Commands;
 /// </summary>
 internal static class ExportCommand
 {
-    // Tokenizer files a checkpoint folder may hold; an HF export copies those present.
-    static readonly string[] TokenizerFiles =
+    // Tokenizer files a Hugging Face folder may hold; an HF export of such a folder copies those present.
+    static readonly string[] TokenizerFileNames =
         ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt", "tokenizer.model", "generation_config.json"];
 
     public static Command Create(IAnsiConsole console)
@@ -43,27 +45,47 @@ internal static class ExportCommand
             if (fmt == "hf" && parse.GetResult(type) is not null)
                 throw new UsageException("--type applies to --format gguf only (hf keeps the checkpoint's float32 weights)");
             var model = DecoderModel.FromPretrained(dir.FullName, MoeFeedForward.Factory);
+            // The tokenizer the model was trained with (a run's own, else the folder's tokenizer.json).
+            // A folder without one exports without one (as before); a broken tokenizer file is still an error.
+            ITokenizer? tokenizer;
+            try { tokenizer = GenerateCommand.LoadTokenizer(dir.FullName); }
+            catch (Switchyard.Inference.ModelNotFoundException e)
+            {
+                tokenizer = null;
+                console.MarkupLine($"[yellow]note:[/] {Markup.Escape(e.Message)}; the export has no tokenizer");
+            }
             switch (fmt)
             {
                 case "hf":
                     if (File.Exists(outPath)) throw new UsageException($"--out: '{outPath}' is a file; hf export writes a folder");
                     model.SavePretrained(outPath);
                     int copied = 0;
-                    foreach (string f in TokenizerFiles)
+                    if (tokenizer is ByteTokenizer or BpeTokenizer)
                     {
-                        string src = Path.Combine(dir.FullName, f);
-                        if (!File.Exists(src)) continue;
-                        Switchyard.Formats.AtomicFile.WriteAllBytes(Path.Combine(outPath, f), File.ReadAllBytes(src));
-                        copied++;
+                        // Ours: written in Hugging Face form (tokenizer.json + configs), plus vocab.json/merges.txt for a BPE.
+                        TokenizerFiles.Write(outPath, tokenizer, model.Config.MaxPositionEmbeddings);
+                        if (tokenizer is BpeTokenizer bpe) bpe.Vocabulary.Save(outPath);
+                        copied = tokenizer is BpeTokenizer ? 5 : 3;
                     }
+                    else
+                        foreach (string f in TokenizerFileNames)
+                        {
+                            string src = Path.Combine(dir.FullName, f);
+                            if (!File.Exists(src)) continue;
+                            Switchyard.Formats.AtomicFile.WriteAllBytes(Path.Combine(outPath, f), File.ReadAllBytes(src));
+                            copied++;
+                        }
                     console.MarkupLine($"wrote [bold]{Markup.Escape(outPath)}[/] (config.json, model.safetensors, {copied} tokenizer file(s))");
                     break;
                 case "gguf":
                     if (Directory.Exists(outPath)) throw new UsageException($"--out: '{outPath}' is a folder; gguf export writes a file");
                     string? folder = Path.GetDirectoryName(Path.GetFullPath(outPath));
                     if (folder is not null) Directory.CreateDirectory(folder);
-                    GgufCheckpoint.Export(model, outPath, ggml, name: parse.GetValue(name) ?? dir.Name);
-                    console.MarkupLine($"wrote [bold]{Markup.Escape(outPath)}[/] ({ggml}, {new FileInfo(outPath).Length:N0} bytes)");
+                    GgufTokenizerData? tokens = null;
+                    try { tokens = tokenizer is null ? null : GgufTokenizerData.From(tokenizer); }
+                    catch (NotSupportedException e) { throw new UsageException($"--checkpoint: the tokenizer cannot be written as GGUF metadata: {e.Message}"); }
+                    GgufCheckpoint.Export(model, outPath, ggml, tokens?.ToMetadata(), name: parse.GetValue(name) ?? dir.Name);
+                    console.MarkupLine($"wrote [bold]{Markup.Escape(outPath)}[/] ({ggml}, {new FileInfo(outPath).Length:N0} bytes, {(tokens is null ? "no tokenizer" : $"tokenizer of {tokens.Tokens.Length} tokens")})");
                     break;
                 default:
                     throw new UsageException($"--format: expected hf or gguf, found '{fmt}'");

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Switchyard.Data;
 using Switchyard.Data.Tokenizers;
+using Switchyard.Formats.Gguf;
 using Switchyard.Inference;
 using Switchyard.Tensors;
 using Switchyard.Training;
@@ -14,7 +15,7 @@ internal static class GenerateCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var model = new Option<string>("--model") { Description = "Model folder: a Hugging Face checkpoint (config.json + safetensors) or a Switchyard run.", Required = true };
+        var model = new Option<string>("--model") { Description = "Model folder (a Hugging Face checkpoint or a Switchyard run) or a llama.cpp .gguf file.", Required = true };
         var prompt = new Option<string>("--prompt") { Description = "Prompt text.", Required = true };
         var maxTokens = TrainCommand.Int("--max-tokens", "Most new tokens to generate (default 128).");
         var temperature = Float("--temperature", "Sampling temperature; 0 = greedy (default 0.8).");
@@ -103,25 +104,27 @@ internal static class GenerateCommand
     };
 
     /// <summary>
-    /// The model folder's tokenizer: <c>tokenizer.json</c> (Hugging Face), <c>vocab.json</c> + <c>merges.txt</c>
-    /// (Switchyard's BPE), or the byte tokenizer of a run trained with it (<c>recipe.json</c> data.tokenizer = byte).
+    /// The model's tokenizer. A <c>.gguf</c> file: its <c>tokenizer.ggml.*</c> metadata (a <c>tokenizer.json</c> beside a file
+    /// without any). A Switchyard run folder (<c>recipe.json</c>): the tokenizer it trained with, <c>vocab.json</c> +
+    /// <c>merges.txt</c> or the byte tokenizer. Any other folder: <c>tokenizer.json</c> (Hugging Face), else <c>vocab.json</c> + <c>merges.txt</c>.
     /// </summary>
     internal static ITokenizer LoadTokenizer(string path)
     {
         InferenceModel.CheckModelPath(path);
         if (InferenceModel.IsGguf(path))
         {
-            // The tokenizer.ggml.* metadata is not read into a tokenizer here yet; a tokenizer.json beside the file works.
+            using var file = GgufFile.Open(path);
+            if (GgufTokenizerData.IsPresent(file.Metadata)) return GgufTokenizerData.FromGguf(file).CreateTokenizer();
             string dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
             if (File.Exists(Path.Combine(dir, HfTokenizer.FileName))) return HfTokenizer.Load(dir);
-            throw new ModelNotFoundException(path, $"generate needs a {HfTokenizer.FileName} beside the .gguf file (its tokenizer.ggml.* metadata is not read yet); bench decode needs none");
+            throw new ModelNotFoundException(path, $"no tokenizer: the file has no {GgufTokenizerData.ModelKey} metadata and there is no {HfTokenizer.FileName} beside it; bench decode needs none");
         }
-        if (File.Exists(Path.Combine(path, HfTokenizer.FileName))) return HfTokenizer.Load(path);
-        if (File.Exists(Path.Combine(path, BpeVocabulary.VocabFileName)) && File.Exists(Path.Combine(path, BpeVocabulary.MergesFileName)))
-            return BpeTokenizer.Load(path);
+        bool bpe = File.Exists(Path.Combine(path, BpeVocabulary.VocabFileName)) && File.Exists(Path.Combine(path, BpeVocabulary.MergesFileName));
         string recipe = Path.Combine(path, Trainer.RecipeFile);
         if (File.Exists(recipe))
         {
+            // A run: the tokenizer it trained with, even though it also writes tokenizer.json for export.
+            if (bpe) return BpeTokenizer.Load(path);
             string? kind = null;
             try
             {
@@ -135,6 +138,8 @@ internal static class GenerateCommand
             if (kind is null or "byte") return ByteTokenizer.Instance;
             throw new ModelNotFoundException(path, $"the run was trained with the {kind} tokenizer but the folder has no {BpeVocabulary.VocabFileName} and {BpeVocabulary.MergesFileName}");
         }
+        if (File.Exists(Path.Combine(path, HfTokenizer.FileName))) return HfTokenizer.Load(path);
+        if (bpe) return BpeTokenizer.Load(path);
         throw new ModelNotFoundException(path, $"no tokenizer: expected {BpeVocabulary.VocabFileName} + {BpeVocabulary.MergesFileName}, tokenizer.json, or a run's recipe.json");
     }
 

@@ -14,7 +14,7 @@ internal static class PlanCommand
 {
     public static Command Create(IAnsiConsole console, TextWriter output)
     {
-        var model = new Option<string>("--model") { Description = "Checkpoint folder: config.json + model.safetensors (or shards with model.safetensors.index.json).", Required = true };
+        var model = new Option<string>("--model") { Description = "Checkpoint folder (config.json + model.safetensors, or shards with model.safetensors.index.json) or a llama.cpp .gguf file.", Required = true };
         var memory = new Option<long>("--memory")
         {
             Description = "Memory budget for weights, KV cache and expert pool: 123456, 512MB, 1.5G, 8GiB (KB/MB/GB = 1000^n; KiB/MiB/GiB and K/M/G = 1024^n).",
@@ -69,9 +69,7 @@ internal static class PlanCommand
 
     static ModelFootprint Footprint(string dir)
     {
-        // The seam for GGUF: a ModelFootprint built from GgufFile.Tensors (not written yet).
-        if (File.Exists(dir) && dir.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase))
-            throw new SwitchyardException($"--model: {Path.GetFileName(dir)}: GGUF files cannot be planned yet; pass a Hugging Face checkpoint folder (config.json + *.safetensors)");
+        if (IsGguf(dir)) return ModelFootprint.FromGguf(dir);
         if (!Directory.Exists(dir)) throw new SwitchyardException($"--model: no folder '{dir}'");
         if (!File.Exists(Path.Combine(dir, DecoderModel.ConfigFileName))) throw new SwitchyardException($"--model: '{dir}' has no {DecoderModel.ConfigFileName}");
         if (!File.Exists(Path.Combine(dir, DecoderModel.WeightsFileName)) && !File.Exists(Path.Combine(dir, DecoderModel.WeightsFileName + ".index.json")))
@@ -79,10 +77,12 @@ internal static class PlanCommand
         return ModelFootprint.FromSafeTensors(dir);
     }
 
+    static bool IsGguf(string path) => File.Exists(path) && path.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase);
+
     // Reads the largest weights file in blocks of one expert, as streaming would.
     static FileReadBandwidth ProbeFile(string dir, ModelFootprint footprint)
     {
-        string file = Directory.EnumerateFiles(dir, "*.safetensors").OrderByDescending(f => new FileInfo(f).Length).First();
+        string file = IsGguf(dir) ? dir : Directory.EnumerateFiles(dir, "*.safetensors").OrderByDescending(f => new FileInfo(f).Length).First();
         int block = (int)Math.Clamp(footprint.LargestExpertBytes, 64L << 10, 64L << 20);
         return BandwidthProbe.MeasureFileRead(file, block);
     }

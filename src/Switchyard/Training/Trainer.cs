@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Switchyard.Autograd;
 using Switchyard.Data;
+using Switchyard.Data.Tokenizers;
 using Switchyard.Formats;
 using Switchyard.Models;
 using Switchyard.Nn;
@@ -24,7 +25,8 @@ public sealed partial class Trainer
 {
     /// <summary>File names inside a run directory.</summary>
     public const string ModelFile = "model.safetensors", ConfigFile = "config.json", OptimizerFile = "optimizer.safetensors",
-        StateFile = "trainer_state.json", RecipeFile = "recipe.json", MetricsFile = "metrics.jsonl", SummaryFile = "summary.json";
+        StateFile = "trainer_state.json", RecipeFile = "recipe.json", MetricsFile = "metrics.jsonl", SummaryFile = "summary.json",
+        TokenizerJsonFile = HfTokenizer.FileName;
 
     readonly Recipe _recipe;
     readonly string _dir;
@@ -49,7 +51,10 @@ public sealed partial class Trainer
         _options = options;
         _threads = recipe.Threads > 0 ? recipe.Threads : Environment.ProcessorCount;
         ParallelRunner.Threads = _threads;
-        ITokenizer tokenizer = recipe.Tokenizer == "bpe" ? TrainBpe(recipe) : ByteTokenizer.Instance;
+        // A resumed run reads back the vocabulary it saved rather than retraining it (same ids, seconds saved).
+        ITokenizer tokenizer = recipe.Tokenizer != "bpe" ? ByteTokenizer.Instance
+            : File.Exists(Path.Combine(dir, BpeVocabulary.VocabFileName)) && File.Exists(Path.Combine(dir, BpeVocabulary.MergesFileName))
+                ? BpeTokenizer.Load(dir) : TrainBpe(recipe);
         _mixture = DataMixture.Bundled(tokenizer, recipe.Seed, recipe.ValidationFraction);
         _batcher = new TokenBatcher(_mixture, recipe.BatchSize, recipe.SeqLen, recipe.Seed ^ 0x5EED_BA7C);
         ModelConfig config = recipe.ResolvedModel();
@@ -78,6 +83,7 @@ public sealed partial class Trainer
             var trainer = new Trainer(recipe, dir, options ?? new TrainOptions());
             Directory.CreateDirectory(dir);
             AtomicFile.WriteAllText(Path.Combine(dir, RecipeFile), RecipeJson.ToJson(recipe));
+            trainer.SaveTokenizer();
             File.WriteAllText(Path.Combine(dir, MetricsFile), "");
             return trainer.Loop(progress, cancel);
         }
@@ -105,6 +111,7 @@ public sealed partial class Trainer
         {
             var trainer = new Trainer(recipe with { Threads = threads }, runDirectory, options ?? new TrainOptions());
             trainer.Restore(root);
+            if (!File.Exists(Path.Combine(runDirectory, TokenizerJsonFile))) trainer.SaveTokenizer(); // runs from before tokenizers were saved
             return trainer.Loop(progress, cancel);
         }
         finally { ParallelRunner.Threads = saved; }
@@ -121,6 +128,15 @@ public sealed partial class Trainer
         string baseDir = Path.Combine("runs", recipe.Name), dir = baseDir;
         for (int i = 2; Directory.Exists(dir); i++) dir = $"{baseDir}-{i}";
         return dir;
+    }
+
+    // The run's tokenizer beside its weights, once, each file atomically: a BPE as vocab.json + merges.txt (what
+    // generate and resume read) and every tokenizer in Hugging Face form (tokenizer.json + configs, what export copies).
+    void SaveTokenizer()
+    {
+        ITokenizer tokenizer = _mixture.Tokenizer;
+        if (tokenizer is BpeTokenizer bpe) bpe.Vocabulary.Save(_dir);
+        TokenizerFiles.Write(_dir, tokenizer, _model.Config.MaxPositionEmbeddings);
     }
 
     static BpeTokenizer TrainBpe(Recipe recipe)

@@ -59,6 +59,39 @@ public sealed class GenerateCommandTests
     }
 
     [Fact]
+    public void Generate_GgufExportedFromRun_ReadsItsTokenizerAndStreamsTheSameText()
+    {
+        // Given a run folder and its F32 GGUF export (tokenizer in the tokenizer.ggml.* metadata, nothing beside it)
+        using var dir = RunFolder("qwen3_moe");
+        using var outDir = new TempDirectory();
+        string gguf = outDir.File("m.gguf");
+        Assert.Equal(0, Run("export", "--checkpoint", dir.Path, "--format", "gguf", "--out", gguf).Code);
+        Assert.Single(Directory.GetFiles(outDir.Path));
+
+        // When both generate greedily
+        string[] flags = ["--prompt", "the cat", "--max-tokens", "12", "--temperature", "0"];
+        var fromRun = Run(["generate", "--model", dir.Path, .. flags]);
+        var fromGguf = Run(["generate", "--model", gguf, .. flags]);
+
+        // Then the GGUF run streams the same text from the same prompt tokens
+        Assert.Equal((0, ""), (fromGguf.Code, fromGguf.Err.Split('[')[0]));
+        Assert.Contains("7 prompt tokens", fromGguf.Err);
+        Assert.Equal(fromRun.Out, fromGguf.Out);
+        Assert.Equal(fromRun.Err.Split(" at ")[0], fromGguf.Err.Split(" at ")[0]);
+    }
+
+    [Fact]
+    public void Generate_GgufWithoutTokenizer_OneLineError()
+    {
+        using var dir = new TempDirectory();
+        var model = new DecoderModel(TinyConfigs.Create("qwen3_moe"), new Rng(3), MoeFeedForward.Factory);
+        GgufCheckpoint.Export(model, dir.File("m.gguf"));
+        var (code, _, err) = Run("generate", "--model", dir.File("m.gguf"), "--prompt", "hi");
+        Assert.Equal(2, code);
+        Assert.Contains("no tokenizer: the file has no tokenizer.ggml.model metadata", err);
+    }
+
+    [Fact]
     public void Generate_RouterSwap_Runs()
     {
         using var dir = RunFolder("mixtral");

@@ -104,7 +104,9 @@ public sealed class PlanCommandTests
         File.WriteAllBytes(dir.File("m.gguf"), [1]);
         (code, _, _, err) = Run("plan", "--model", dir.File("m.gguf"), "--memory", "1G");
         Assert.Equal(2, code);
-        Assert.Contains("GGUF files cannot be planned yet", err);
+        Assert.StartsWith("error: ", err);
+        Assert.Contains("m.gguf", err);
+        Assert.Single(err.TrimEnd().Split('\n'));
         (code, _, _, err) = Run("plan", "--model", dir.Path, "--memory", "1G");
         Assert.Equal(2, code);
         Assert.Contains("has no config.json", err);

@@ -3,6 +3,7 @@ using Switchyard.Inference;
 using Switchyard.Models;
 using Switchyard.Nn;
 using Switchyard.Routing;
+using Switchyard.Tests.Inference.Offload;
 using Switchyard.Tests.TestSupport;
 using static Switchyard.Tests.Inference.InferenceTestModels;
 
@@ -204,6 +205,42 @@ public sealed class InferenceModelTests
         using var built = InferenceModel.FromModel(model);
         Assert.Null(built.ExpertLocations(0));
         Assert.Null(built.ExpertLocations(1)); // in memory: nothing to stream from
+    }
+
+    [Theory]
+    [InlineData("mixtral")]
+    [InlineData("qwen2_moe")]
+    [InlineData("olmoe")]
+    public void ExpertLocations_SafeTensorsPerExpertNames_PointAtEachTensor(string modelType)
+    {
+        // (Moved from the offload tests: the engine's loader is the one place that locates experts.)
+        using var dir = new TempDirectory();
+        ModelConfig config = OffloadCheckpoint.Write(dir.Path, modelType, TensorDType.BF16);
+        var table = OffloadCheckpoint.Locations(dir.Path);
+        Assert.Equal(2, table.Length);
+        using var index = SafeTensorsIndex.OpenCheckpoint(dir.Path);
+        MoeTensorNames n = config.MoeNames;
+        for (int l = 0; l < 2; l++)
+        for (int e = 0; e < 4; e++)
+        {
+            ExpertLocation x = table[l]![e];
+            TensorInfo down = index.GetInfo(n.ExpertWeight(l, e, n.DownProj));
+            Assert.Equal((down.FileOffset, down.ByteLength, Switchyard.Tensors.GgmlType.BF16, 8, config.ExpertIntermediateSize),
+                (x.Down.Offset, x.Down.ByteLength, x.Down.Type, x.Down.Rows, x.Down.Cols));
+            Assert.Equal(index.GetInfo(n.ExpertWeight(l, e, n.GateProj)).FileOffset, x.Gate.Offset);
+            Assert.Equal(index.GetInfo(n.ExpertWeight(l, e, n.UpProj)).FileOffset, x.Up.Offset);
+            Assert.Equal(Path.GetFullPath(dir.File("model.safetensors")), Path.GetFullPath(x.Gate.FilePath));
+        }
+    }
+
+    [Fact]
+    public void ExpertLocations_DenseLayer_IsNull()
+    {
+        using var dir = new TempDirectory();
+        OffloadCheckpoint.Write(dir.Path, edit: c => c with { MlpOnlyLayers = [0] });
+        var table = OffloadCheckpoint.Locations(dir.Path);
+        Assert.Null(table[0]);
+        Assert.Equal(4, table[1]!.Length);
     }
 
     static float[] ReadFloats(TensorLocation at)

@@ -15,13 +15,13 @@ public sealed class TrainerTests : IDisposable
 
     const string TopK = """{ "name": "top-k", "options": { "k": 2, "aux_alpha": 0.01 } }""";
 
-    internal static Recipe Tiny(string outDir, int steps = 20, int checkpointInterval = 0, string router = TopK) => RecipeJson.Parse($$"""
+    internal static Recipe Tiny(string outDir, int steps = 20, int checkpointInterval = 0, string router = TopK, string tokenizer = "byte") => RecipeJson.Parse($$"""
         {
           "name": "tiny",
           "model": { "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 2,
                      "num_key_value_heads": 1, "num_local_experts": 4, "num_experts_per_tok": 2 },
           "router": {{router}},
-          "data": { "seq_len": 32, "batch_size": 4 },
+          "data": { "seq_len": 32, "batch_size": 4, "tokenizer": "{{tokenizer}}", "bpe_vocab_size": 300 },
           "steps": {{steps}},
           "optimizer": { "lr": 0.01 },
           "schedule": { "warmup_steps": 2, "min_lr": 0.001 },
@@ -53,7 +53,7 @@ public sealed class TrainerTests : IDisposable
         double first = m.Take(3).Average(e => e.GetProperty("loss").GetDouble());
         double last = m.TakeLast(3).Average(e => e.GetProperty("loss").GetDouble());
         Assert.True(last < first - 0.5, $"loss {first} → {last}");
-        foreach (string f in new[] { Trainer.ModelFile, Trainer.ConfigFile, Trainer.OptimizerFile, Trainer.StateFile, Trainer.RecipeFile, Trainer.SummaryFile })
+        foreach (string f in new[] { Trainer.ModelFile, Trainer.ConfigFile, Trainer.OptimizerFile, Trainer.StateFile, Trainer.RecipeFile, Trainer.SummaryFile, Trainer.TokenizerJsonFile })
             Assert.True(File.Exists(Path.Combine(dir, f)), f);
         foreach (string field in new[] { "step", "loss", "lr", "tokens_per_s", "mfu", "layers" })
             Assert.True(m[^1].TryGetProperty(field, out _), field);
@@ -83,6 +83,26 @@ public sealed class TrainerTests : IDisposable
         foreach (JsonElement layer in Metrics(dir)[^1].GetProperty("layers").EnumerateArray())
             foreach (JsonElement load in layer.GetProperty("load").EnumerateArray())
                 Assert.True(load.GetDouble() > 0, $"layer {layer}: an expert got no tokens");
+    }
+
+    [Fact]
+    public void Resume_BpeRun_ReadsItsSavedTokenizerAndIsBitIdentical()
+    {
+        // Given a BPE run stopped after 2 of 4 steps: the tokenizer was saved once, at the start
+        string straight = Path.Combine(_root, "bpe-straight"), split = Path.Combine(_root, "bpe-split");
+        Trainer.Run(Tiny(straight, steps: 4, tokenizer: "bpe"), Fast, null, TestContext.Current.CancellationToken);
+        Trainer.Run(Tiny(split, steps: 4, tokenizer: "bpe"), Fast with { StopAfter = 2 }, null, TestContext.Current.CancellationToken);
+        foreach (string f in new[] { "vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json" })
+            Assert.True(File.Exists(Path.Combine(split, f)), f);
+        DateTime saved = File.GetLastWriteTimeUtc(Path.Combine(split, "vocab.json"));
+
+        // When it resumes
+        Trainer.Resume(split, Fast, null, TestContext.Current.CancellationToken);
+
+        // Then the tokenizer files were not rewritten and the weights equal the straight run's bit for bit
+        Assert.Equal(saved, File.GetLastWriteTimeUtc(Path.Combine(split, "vocab.json")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(straight, "merges.txt")), File.ReadAllBytes(Path.Combine(split, "merges.txt")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(straight, Trainer.ModelFile)), File.ReadAllBytes(Path.Combine(split, Trainer.ModelFile)));
     }
 
     [Fact]

@@ -8,7 +8,7 @@ namespace Switchyard.Data.Tokenizers;
 /// <see cref="Pre"/> = <c>tokenizer.ggml.pre</c>, <see cref="Tokens"/> = <c>tokenizer.ggml.tokens</c>, ...);
 /// <see cref="CreateTokenizer"/> builds the tokenizer and the <c>From</c> methods export ours.
 /// </summary>
-public sealed record GgufTokenizerData
+public sealed partial record GgufTokenizerData
 {
     /// <summary><c>tokenizer.ggml.model</c>: "gpt2" (byte-level BPE) or "llama" (SentencePiece BPE by score).</summary>
     public required string Model { get; init; }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Switchyard.Formats;
+using Switchyard.Formats.Gguf;
 using Switchyard.Models;
 
 namespace Switchyard.Inference;
@@ -13,8 +14,8 @@ namespace Switchyard.Inference;
 /// Tensors are assigned by the names the architecture gives them (<see cref="ModelConfig.MoeNames"/>)
 /// under <c>model.layers.{i}.</c>; anything in a layer outside its feed-forward block counts as attention,
 /// anything outside the layers other than <c>model.embed_tokens</c> and <c>lm_head</c> (the final norm) as
-/// <see cref="OtherBytes"/>. GGUF files: a <c>FromGguf</c> built the same way over <c>GgufFile.Tensors</c>
-/// with the GGUF names (<see cref="GgufTensorNames"/>) is the seam; not written yet.
+/// <see cref="OtherBytes"/>. GGUF files (<see cref="FromGguf(string)"/>) are read the same way over their tensor infos with
+/// llama.cpp's names (<c>token_embd</c>, <c>output</c>, <c>blk.{i}.ffn_gate_inp</c>, <c>ffn_*_exps</c>, <c>ffn_*_shexp</c>, ...).
 /// </remarks>
 /// <param name="EmbeddingBytes">The token embedding matrix <c>model.embed_tokens.weight</c>.</param>
 /// <param name="LmHeadBytes">An untied <c>lm_head.weight</c>; 0 when tied (the head reuses the embeddings).</param>
@@ -49,57 +50,117 @@ public sealed record ModelFootprint(long EmbeddingBytes, long LmHeadBytes, long 
         using SafeTensorsIndex index = SafeTensorsIndex.OpenCheckpoint(directory, DecoderModel.WeightsFileName);
         MoeTensorNames names = config.MoeNames;
         int layers = config.NumHiddenLayers, experts = config.NumExperts;
-        long[] attention = new long[layers], router = new long[layers], shared = new long[layers], dense = new long[layers];
-        long[][] perExpert = new long[layers][];
-        for (int l = 0; l < layers; l++) perExpert[l] = config.LayerKind(l) == FeedForwardKind.Moe ? new long[experts] : [];
-        long embedding = 0, head = 0, other = 0;
+        var t = new Tally(config);
         const string layerPrefix = "model.layers.";
         foreach (string name in index.Names)
         {
             TensorInfo info = index.GetInfo(name);
             long bytes = info.ByteLength;
-            if (name == "model.embed_tokens.weight") { embedding += bytes; continue; }
+            if (name == "model.embed_tokens.weight") { t.Embedding += bytes; continue; }
             if (name.StartsWith("lm_head.", StringComparison.Ordinal))
             {
-                if (!config.TieWordEmbeddings) head += bytes; // transformers ignores a stored head when tied
+                if (!config.TieWordEmbeddings) t.Head += bytes; // transformers ignores a stored head when tied
                 continue;
             }
             if (!name.StartsWith(layerPrefix, StringComparison.Ordinal) || !TakeIndex(name, layerPrefix.Length, out int l, out int restAt) || l >= layers)
             {
-                other += bytes;
+                t.Other += bytes;
                 continue;
             }
             string rest = name[restAt..];
-            if (perExpert[l].Length == 0)
+            if (t.PerExpert[l].Length == 0)
             {
-                if (rest.StartsWith("mlp.", StringComparison.Ordinal)) dense[l] += bytes;
-                else attention[l] += bytes;
+                if (rest.StartsWith("mlp.", StringComparison.Ordinal)) t.Dense[l] += bytes;
+                else t.Attention[l] += bytes;
                 continue;
             }
             string block = names.Block + ".";
-            if (!rest.StartsWith(block, StringComparison.Ordinal)) { attention[l] += bytes; continue; }
+            if (!rest.StartsWith(block, StringComparison.Ordinal)) { t.Attention[l] += bytes; continue; }
             string inner = rest[block.Length..];
-            if (inner.StartsWith(names.Router + ".", StringComparison.Ordinal)) router[l] += bytes;
+            if (inner.StartsWith(names.Router + ".", StringComparison.Ordinal)) t.Router[l] += bytes;
             else if (names.Experts is not null && inner.StartsWith(names.Experts + ".", StringComparison.Ordinal)
                 && TakeIndex(inner, names.Experts.Length + 1, out int e, out _) && e < experts)
-                perExpert[l][e] += bytes;
+                t.PerExpert[l][e] += bytes;
             else if ((names.FusedInput is not null && inner.StartsWith(names.FusedInput + ".", StringComparison.Ordinal))
                 || (names.FusedOutput is not null && inner.StartsWith(names.FusedOutput + ".", StringComparison.Ordinal)))
-                for (int x = 0; x < experts; x++) perExpert[l][x] += bytes / experts; // [E, …]: an equal share each
+                for (int x = 0; x < experts; x++) t.PerExpert[l][x] += bytes / experts; // [E, …]: an equal share each
             else if ((names.SharedExpert is not null && inner.StartsWith(names.SharedExpert + ".", StringComparison.Ordinal))
                 || (names.SharedExpertGate is not null && inner.StartsWith(names.SharedExpertGate + ".", StringComparison.Ordinal)))
-                shared[l] += bytes;
-            else attention[l] += bytes; // anything else the block holds stays resident with the layer
+                t.Shared[l] += bytes;
+            else t.Attention[l] += bytes; // anything else the block holds stays resident with the layer
         }
-        var list = new LayerFootprint[layers];
-        for (int l = 0; l < layers; l++)
+        return t.Build();
+    }
+
+    /// <summary>
+    /// Reads a llama.cpp <c>.gguf</c> file's metadata (configuration through <see cref="GgufModelConfig.FromGguf"/>) and tensor
+    /// infos; sizes are the stored bytes, so quantized types count exactly. The stacked routed experts
+    /// (<c>blk.{i}.ffn_{gate,up,down}_exps</c>, ne = [in, out, E]) are split evenly per expert: each holds whole rows.
+    /// </summary>
+    /// <exception cref="InvalidModelFileException">The file is malformed, or its stacked experts disagree with the expert count.</exception>
+    /// <exception cref="InvalidConfigException">The metadata does not describe a buildable configuration.</exception>
+    public static ModelFootprint FromGguf(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using GgufFile file = GgufFile.Open(path);
+        ModelConfig config = GgufModelConfig.FromGguf(file);
+        int layers = config.NumHiddenLayers, experts = config.NumExperts;
+        var t = new Tally(config);
+        const string layerPrefix = "blk.";
+        foreach (GgufTensorInfo info in file.Tensors)
         {
-            long[] pe = perExpert[l];
-            list[l] = new LayerFootprint(l, attention[l], router[l], shared[l], dense[l], pe.Length,
-                pe.Length == 0 ? 0 : pe.Max(), pe.Sum());
+            string name = info.Name;
+            long bytes = info.ByteLength;
+            if (name.StartsWith("token_embd.", StringComparison.Ordinal)) { t.Embedding += bytes; continue; }
+            if (name.StartsWith("output.", StringComparison.Ordinal))
+            {
+                if (!config.TieWordEmbeddings) t.Head += bytes;
+                continue;
+            }
+            if (!name.StartsWith(layerPrefix, StringComparison.Ordinal) || !TakeIndex(name, layerPrefix.Length, out int l, out int restAt) || l >= layers)
+            {
+                t.Other += bytes;
+                continue;
+            }
+            int end = name.IndexOf('.', restAt);
+            string part = name[restAt..(end < 0 ? name.Length : end)];
+            switch (part)
+            {
+                case "ffn_gate_exps" or "ffn_up_exps" or "ffn_down_exps" when t.PerExpert[l].Length > 0:
+                    if (info.Dimensions.Length != 3 || info.Dimensions[2] != experts || bytes % experts != 0)
+                        throw new InvalidModelFileException(path, 0,
+                            $"tensor '{name}' has ne = [{string.Join(", ", info.Dimensions)}]; the metadata implies {experts} stacked experts");
+                    for (int x = 0; x < experts; x++) t.PerExpert[l][x] += bytes / experts;
+                    break;
+                case "ffn_gate_inp" or "exp_probs_b": t.Router[l] += bytes; break;
+                case "ffn_gate_shexp" or "ffn_up_shexp" or "ffn_down_shexp" or "ffn_gate_inp_shexp": t.Shared[l] += bytes; break;
+                case "ffn_gate" or "ffn_up" or "ffn_down" when t.PerExpert[l].Length == 0: t.Dense[l] += bytes; break;
+                default: t.Attention[l] += bytes; break; // attention, its norms, ffn_norm: resident with the layer
+            }
         }
-        return new ModelFootprint(embedding, head, other, config.TieWordEmbeddings, config.VocabSize,
-            config.NumExpertsPerTok, config.KeyValueHeads, config.EffectiveHeadDim, list);
+        return t.Build();
+    }
+
+    // Bytes per part while the tensors are walked, then the footprint.
+    sealed class Tally(ModelConfig config)
+    {
+        public readonly long[] Attention = new long[config.NumHiddenLayers], Router = new long[config.NumHiddenLayers],
+            Shared = new long[config.NumHiddenLayers], Dense = new long[config.NumHiddenLayers];
+        public readonly long[][] PerExpert = [.. Enumerable.Range(0, config.NumHiddenLayers)
+            .Select(l => config.LayerKind(l) == FeedForwardKind.Moe ? new long[config.NumExperts] : [])];
+        public long Embedding, Head, Other;
+
+        public ModelFootprint Build()
+        {
+            var list = new LayerFootprint[Attention.Length];
+            for (int l = 0; l < list.Length; l++)
+            {
+                long[] pe = PerExpert[l];
+                list[l] = new LayerFootprint(l, Attention[l], Router[l], Shared[l], Dense[l], pe.Length, pe.Length == 0 ? 0 : pe.Max(), pe.Sum());
+            }
+            return new ModelFootprint(Embedding, Head, Other, config.TieWordEmbeddings, config.VocabSize,
+                config.NumExpertsPerTok, config.KeyValueHeads, config.EffectiveHeadDim, list);
+        }
     }
 
     // Reads the decimal index at s[at..] up to the next '.', e.g. "12" in "model.layers.12.mlp".

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Switchyard.Data;
 using Switchyard.Data.Tokenizers;
+using Switchyard.Formats.Gguf;
+using Switchyard.Tests.TestSupport;
 
 namespace Switchyard.Tests.Data.Tokenizers;
 
@@ -155,5 +157,95 @@ public sealed class GgufTokenizerDataTests
         var data = GgufTokenizerData.From(ByteTokenizer.Instance) with { Merges = ["Ġ t", "oops"] };
         var e = Assert.Throws<InvalidTokenizerFileException>(data.CreateTokenizer);
         Assert.Contains("tokenizer.ggml.merges[1]", e.Message);
+    }
+
+    static void AssertSameFields(GgufTokenizerData expected, GgufTokenizerData actual)
+    {
+        Assert.Equal((expected.Model, expected.Pre), (actual.Model, actual.Pre));
+        Assert.Equal(expected.Tokens, actual.Tokens);
+        Assert.Equal(expected.Merges, actual.Merges);
+        Assert.Equal(expected.Scores, actual.Scores);
+        Assert.Equal(expected.TokenTypes, actual.TokenTypes);
+        Assert.Equal((expected.BosId, expected.EosId, expected.UnknownId, expected.PaddingId), (actual.BosId, actual.EosId, actual.UnknownId, actual.PaddingId));
+        Assert.Equal((expected.AddBos, expected.AddEos, expected.AddSpacePrefix), (actual.AddBos, actual.AddEos, actual.AddSpacePrefix));
+    }
+
+    [Fact]
+    public void ToMetadata_WrittenToGgufAndReadBack_SameFieldsTypesAndIds()
+    {
+        // Given a SentencePiece-style (llama) and a byte-level (gpt2) tokenizer
+        var bpe = BpeTokenizer.Create(BpeTrainer.Train(["The cat sat on the mat.", "the cat and the hat", "ab abb abba"], vocabSize: 280));
+        foreach (GgufTokenizerData data in new[] { Handmade(), GgufTokenizerData.From(bpe) })
+        {
+            // When its metadata goes through a .gguf file
+            using var dir = new TempDirectory();
+            string path = dir.File("t.gguf");
+            new GgufWriter().AddMetadata(data.ToMetadata()).Write(path);
+            using var file = GgufFile.Open(path);
+            GgufTokenizerData back = GgufTokenizerData.FromGguf(file);
+
+            // Then fields, llama.cpp's value types and the ids it encodes to are the same
+            AssertSameFields(data, back);
+            Assert.Equal(path, back.Source);
+            GgufMetadata m = file.Metadata;
+            Assert.Equal((GgufValueType.Array, GgufValueType.String), (m["tokenizer.ggml.tokens"].Type, m["tokenizer.ggml.tokens"].ElementType));
+            Assert.Equal(GgufValueType.Int32, m["tokenizer.ggml.token_type"].ElementType);
+            Assert.Equal(GgufValueType.UInt32, m["tokenizer.ggml.eos_token_id"].Type);
+            Assert.Equal(GgufValueType.Bool, m["tokenizer.ggml.add_bos_token"].Type);
+            if (data.Scores is not null) Assert.Equal(GgufValueType.Float32, m["tokenizer.ggml.scores"].ElementType);
+            PretrainedTokenizer a = data.CreateTokenizer(), b = back.CreateTokenizer();
+            foreach (string text in new[] { "abb ab", "The cat sat.", "é ab</s>ab", "" })
+                Assert.Equal(a.Encode(text, addSpecialTokens: true), b.Encode(text, addSpecialTokens: true));
+        }
+        Assert.False(GgufTokenizerData.IsPresent(GgufFileWithout()));
+    }
+
+    static GgufMetadata GgufFileWithout()
+    {
+        using var dir = new TempDirectory();
+        new GgufWriter().AddMetadata("general.name", GgufValue.String("x")).Write(dir.File("x.gguf"));
+        using var file = GgufFile.Open(dir.File("x.gguf"));
+        return file.Metadata;
+    }
+
+    [Fact]
+    public void FromMetadata_TokenTypesAsUInt32_Accepted()
+    {
+        // Some converters store token types as UINT32; llama.cpp reads either.
+        GgufTokenizerData data = Handmade();
+        var meta = data.ToMetadata().Select(kv => kv.Key == "tokenizer.ggml.token_type"
+            ? new KeyValuePair<string, GgufValue>(kv.Key, GgufValue.Array(data.TokenTypes!.Select(t => (uint)t))) : kv).ToList();
+        AssertSameFields(data, GgufTokenizerData.FromMetadata(meta, "m.gguf"));
+    }
+
+    public static TheoryData<string, string?, string> BadEntries() => new()
+    {
+        { "tokenizer.ggml.model", null, "m.gguf: tokenizer.ggml.model: missing: the file holds no tokenizer" },
+        { "tokenizer.ggml.model", "int", "m.gguf: tokenizer.ggml.model: expected a STRING, found INT32 7" },
+        { "tokenizer.ggml.tokens", "floats", "m.gguf: tokenizer.ggml.tokens: expected an ARRAY of STRING, found ARRAY[FLOAT32 × 2]" },
+        { "tokenizer.ggml.scores", "floats", "m.gguf: tokenizer.ggml.scores: expected 266 entries (one per token), found 2" },
+        { "tokenizer.ggml.scores", "int", "m.gguf: tokenizer.ggml.scores: expected an ARRAY of FLOAT32, found INT32 7" },
+        { "tokenizer.ggml.token_type", "floats", "m.gguf: tokenizer.ggml.token_type: expected an ARRAY of INT32, found ARRAY[FLOAT32 × 2]" },
+        { "tokenizer.ggml.token_type", "ints", "m.gguf: tokenizer.ggml.token_type: expected 266 entries (one per token), found 2" },
+        { "tokenizer.ggml.bos_token_id", "string", "m.gguf: tokenizer.ggml.bos_token_id: expected a UINT32 token id, found STRING \"x\"" },
+        { "tokenizer.ggml.eos_token_id", "int", "m.gguf: tokenizer.ggml.eos_token_id: expected an id in [0, 266), found 7000" },
+        { "tokenizer.ggml.add_bos_token", "int", "m.gguf: tokenizer.ggml.add_bos_token: expected a BOOL, found INT32 7" },
+    };
+
+    [Theory, MemberData(nameof(BadEntries))]
+    public void FromMetadata_WrongTypeOrLength_ThrowsNamingFileAndKey(string key, string? replacement, string message)
+    {
+        GgufValue? value = replacement switch
+        {
+            null => null,
+            "int" => GgufValue.Int32(key.EndsWith("_id", StringComparison.Ordinal) ? 7000 : 7),
+            "string" => GgufValue.String("x"),
+            "floats" => GgufValue.Array(new[] { 1f, 2f }),
+            _ => GgufValue.Array(new[] { 1, 1 }),
+        };
+        var meta = Handmade().ToMetadata().Where(kv => kv.Key != key).ToList();
+        if (value is not null) meta.Add(new(key, value));
+        var e = Assert.Throws<InvalidTokenizerFileException>(() => GgufTokenizerData.FromMetadata(meta, "m.gguf"));
+        Assert.Equal(message, e.Message);
     }
 }

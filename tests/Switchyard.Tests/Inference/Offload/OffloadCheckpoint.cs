@@ -1,4 +1,5 @@
 using Switchyard.Formats;
+using Switchyard.Inference;
 using Switchyard.Models;
 using Switchyard.Tensors;
 using Switchyard.Tests.Models;
@@ -23,6 +24,15 @@ internal static class OffloadCheckpoint
         else SafeTensors.Write(Path.Combine(directory, DecoderModel.WeightsFileName), entries);
         config.Save(Path.Combine(directory, DecoderModel.ConfigFileName));
         return config;
+    }
+
+    /// <summary>The expert location table of the checkpoint, as the inference engine's loader finds it (null for dense layers).</summary>
+    public static ExpertLocation[]?[] Locations(string directory)
+    {
+        using var model = InferenceModel.Load(directory);
+        var table = new ExpertLocation[]?[model.LayerCount];
+        for (int l = 0; l < table.Length; l++) table[l] = model.ExpertLocations(l)?.ToArray();
+        return table;
     }
 
     /// <summary>The stored bytes of tensor <paramref name="name"/>.</summary>

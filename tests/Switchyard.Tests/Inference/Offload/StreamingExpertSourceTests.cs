@@ -37,7 +37,7 @@ public sealed class StreamingExpertSourceTests
         long expertBytes = ExpertBytesF32 * dtype.BitSize() / 32;
         // Shards can split an expert's parts, which then sit apart on cache lines: up to 2 × 63 bytes more.
         long budget = (long)(budgetExperts * (expertBytes + (shard is null ? 0 : 128)));
-        using var source = new StreamingExpertSource(ExpertLocations.FromSafeTensors(dir.Path, config), budget, recordTrace: true);
+        using var source = new StreamingExpertSource(OffloadCheckpoint.Locations(dir.Path), budget, recordTrace: true);
 
         // When a random stream of requests runs
         var rng = new Random(5);
@@ -69,7 +69,7 @@ public sealed class StreamingExpertSourceTests
         // Up of expert e taken from expert e+1: three separate reads per expert.
         using var dir = new TempDirectory();
         ModelConfig config = OffloadCheckpoint.Write(dir.Path);
-        var table = ExpertLocations.FromSafeTensors(dir.Path, config);
+        var table = OffloadCheckpoint.Locations(dir.Path);
         var shuffled = table.Select(layer => layer?.Select((x, e) => x with { Up = layer[(e + 1) % layer.Length].Up }).ToArray()).ToArray();
         using var source = new StreamingExpertSource(shuffled, 2 * ExpertBytesF32 + 200);
         MoeTensorNames n = config.MoeNames;
@@ -90,7 +90,7 @@ public sealed class StreamingExpertSourceTests
     {
         using var dir = new TempDirectory();
         ModelConfig config = OffloadCheckpoint.Write(dir.Path);
-        using var source = new StreamingExpertSource(ExpertLocations.FromSafeTensors(dir.Path, config), 8 * ExpertBytesF32);
+        using var source = new StreamingExpertSource(OffloadCheckpoint.Locations(dir.Path), 8 * ExpertBytesF32);
         for (int e = 0; e < 4; e++) source.Get(1, e);
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 100; i++) source.Get(1, i % 4);
@@ -103,7 +103,7 @@ public sealed class StreamingExpertSourceTests
     {
         using var dir = new TempDirectory();
         ModelConfig config = OffloadCheckpoint.Write(dir.Path);
-        var e = Assert.Throws<MemoryBudgetException>(() => new StreamingExpertSource(ExpertLocations.FromSafeTensors(dir.Path, config), ExpertBytesF32 - 1));
+        var e = Assert.Throws<MemoryBudgetException>(() => new StreamingExpertSource(OffloadCheckpoint.Locations(dir.Path), ExpertBytesF32 - 1));
         Assert.Equal(ExpertBytesF32, e.MinimumBytes);
         Assert.Contains($"the minimum is 576 B ({ExpertBytesF32} bytes", e.Message);
         Assert.Contains("smaller than the largest expert", e.Message);
@@ -114,7 +114,7 @@ public sealed class StreamingExpertSourceTests
     {
         using var dir = new TempDirectory();
         ModelConfig config = OffloadCheckpoint.Write(dir.Path);
-        var table = ExpertLocations.FromSafeTensors(dir.Path, config);
+        var table = OffloadCheckpoint.Locations(dir.Path);
         long length = new FileInfo(dir.File("model.safetensors")).Length;
         table[1]![2] = table[1]![2] with { Down = table[1]![2].Down with { Offset = length - 10 } };
         var e = Assert.Throws<InvalidModelFileException>(() => new StreamingExpertSource(table, 1 << 20));
@@ -127,7 +127,7 @@ public sealed class StreamingExpertSourceTests
     {
         using var dir = new TempDirectory();
         ModelConfig config = OffloadCheckpoint.Write(dir.Path);
-        var table = ExpertLocations.FromSafeTensors(dir.Path, config);
+        var table = OffloadCheckpoint.Locations(dir.Path);
         table[0]![0] = table[0]![0] with { Gate = table[0]![0].Gate with { Type = GgmlType.F16 } };
         var e = Assert.Throws<InvalidModelFileException>(() => new StreamingExpertSource(table, 1 << 20));
         Assert.Contains("expert (0, 0) gate: F16 [6, 8] needs 96 bytes, the location has 192", e.Message);
@@ -138,7 +138,7 @@ public sealed class StreamingExpertSourceTests
     {
         using var dir = new TempDirectory();
         ModelConfig config = OffloadCheckpoint.Write(dir.Path);
-        var table = ExpertLocations.FromSafeTensors(dir.Path, config);
+        var table = OffloadCheckpoint.Locations(dir.Path);
         table[0] = null; // as for a dense layer
         using var source = new StreamingExpertSource(table, 1 << 20);
         Assert.Throws<ArgumentOutOfRangeException>(() => source.Get(0, 0));
@@ -153,7 +153,7 @@ public sealed class StreamingExpertSourceTests
     {
         using var dir = new TempDirectory();
         ModelConfig config = OffloadCheckpoint.Write(dir.Path);
-        using var source = new StreamingExpertSource(ExpertLocations.FromSafeTensors(dir.Path, config), 3 * ExpertBytesF32);
+        using var source = new StreamingExpertSource(OffloadCheckpoint.Locations(dir.Path), 3 * ExpertBytesF32);
         source.Pin(0, 3);
         source.Pin(1, 0);
         Assert.Equal(0, source.Statistics.Requests); // pinning is not a request
@@ -175,14 +175,14 @@ public sealed class StreamingExpertSourceTests
     {
         using var dir = new TempDirectory();
         ModelConfig config = OffloadCheckpoint.Write(dir.Path);
-        using var source = new StreamingExpertSource(ExpertLocations.FromSafeTensors(dir.Path, config), 3 * ExpertBytesF32, new LfuPolicy(), recordTrace: true);
+        using var source = new StreamingExpertSource(OffloadCheckpoint.Locations(dir.Path), 3 * ExpertBytesF32, new LfuPolicy(), recordTrace: true);
         var rng = new Random(9);
         for (int i = 0; i < 80; i++) source.Get(rng.Next(2), Math.Min(rng.Next(4), rng.Next(4)));
         Assert.Equal(source.Statistics.Hits, CacheSimulator.Replay(new LfuPolicy(), source.Trace, 3).Hits);
         // Belady over the same trace does at least as well, and run live it reproduces its own replay.
         var belady = BeladyReplay.Replay(source.Trace, 3);
         Assert.True(belady.Hits >= source.Statistics.Hits);
-        using var optimal = new StreamingExpertSource(ExpertLocations.FromSafeTensors(dir.Path, config), 3 * ExpertBytesF32, new BeladyPolicy(source.Trace));
+        using var optimal = new StreamingExpertSource(OffloadCheckpoint.Locations(dir.Path), 3 * ExpertBytesF32, new BeladyPolicy(source.Trace));
         foreach (ExpertKey k in source.Trace) optimal.Get(k.Layer, k.Expert);
         Assert.Equal(belady.Hits, optimal.Statistics.Hits);
         source.ResetStatistics();
