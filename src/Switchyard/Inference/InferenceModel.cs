@@ -278,17 +278,21 @@ public sealed partial class InferenceModel : IDisposable
     }
 
     /// <summary>
-    /// Weight bytes one decoded token reads: attention and dense projections, per MoE layer the router,
-    /// the shared expert and k routed experts (k of the current selector), the output projection and one embedding row.
+    /// Weight bytes one decoded token reads: attention and dense projections, norm weights and biases, per MoE
+    /// layer the router, the shared expert and k routed experts (k of the current selector), the final norm,
+    /// the output projection and one embedding row. The KV cache it also reads is not included.
     /// </summary>
     public long ActiveWeightBytesPerToken
     {
         get
         {
-            long bytes = LmHead.ByteLength + Embedding.RowBytes;
+            long bytes = LmHead.ByteLength + Embedding.RowBytes + FinalNorm.Length * sizeof(float);
             foreach (InferenceLayer l in _layers)
             {
                 bytes += l.Q.ByteLength + l.K.ByteLength + l.V.ByteLength + l.O.ByteLength;
+                // Norm weights and biases: small, but read every token too.
+                bytes += sizeof(float) * (long)(l.InputNorm.Length + l.PostNorm.Length + l.QNorm.Length + l.KNorm.Length
+                    + l.QBias.Length + l.KBias.Length + l.VBias.Length + l.OBias.Length);
                 if (l.Dense is { } dense) bytes += dense.ByteLength;
                 if (l.Moe is { } moe)
                 {
