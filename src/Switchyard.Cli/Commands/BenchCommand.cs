@@ -23,7 +23,7 @@ internal static class BenchCommand
         var policy = new Option<string?>("--policy") { Description = "Eviction policy of the --expert-memory pool: lru (default) or lfu." };
         var noProbe = new Option<bool>("--no-bandwidth") { Description = "Skip the memory bandwidth probe (and the ceiling it gives)." };
         var decode = new Command("decode", "Time a prompt prefill and token-by-token decoding (greedy) on random token ids; print one JSON line "
-            + "with the memory-bandwidth ceiling of decoding (bandwidth / bytes read per token) and the fraction of it reached.")
+            + "(random ids for --synthetic) with the memory-bandwidth ceiling of decoding (bandwidth / bytes read per token) and the fraction of it reached.")
         {
             model, synthetic, layers, type, promptTokens, decodeTokens, threads, expertMemory, policy, noProbe,
         };
@@ -43,7 +43,9 @@ internal static class BenchCommand
             GenerateCommand.SetThreads(parse.GetValue(threads));
             using var m = InferenceModel.Load(path, new InferenceOptions { MaxContext = prompt + steps + 1 });
             using StreamingExpertSource? streaming = budget is { } b ? GenerateCommand.Stream(m, b, cachePolicy) : null;
-            var r = Run(m, prompt, steps, streaming is null ? null : () => { streaming.ResetStatistics(); streaming.RecordTrace = true; });
+            // A random-weight model decoded greedily soon repeats one token (so one routing): feed it random ids instead.
+            bool randomIds = parse.GetValue(synthetic) is not null;
+            var r = Run(m, prompt, steps, randomIds, streaming is null ? null : () => { streaming.ResetStatistics(); streaming.RecordTrace = true; });
             // Decoding reads every active weight once per token, plus the KV cache so far:
             // memory bandwidth / bytes per token bounds tokens/s.
             double? gbps = parse.GetValue(noProbe) ? null : BandwidthProbe.MeasureMemoryReadGBps(threads: ParallelRunner.Threads);
@@ -75,7 +77,7 @@ internal static class BenchCommand
                     w.WriteNumber("expert_memory", streaming.BudgetBytes);
                     w.WriteNumber("expert_slots", streaming.Slots);
                     w.WriteNumber("expert_count", streaming.ExpertCount);
-                    w.WriteNumber("decode_requests", st.Requests);
+                    w.WriteNumber("requests", st.Requests); // prefill + decode, as the replay
                     w.WriteNumber("hit_rate", Math.Round(st.HitRate, 4));
                     w.WriteNumber("bytes_read", st.BytesRead);
                     w.WriteNumber("read_gb_s", Math.Round(st.ReadGBps, 3));
@@ -88,13 +90,13 @@ internal static class BenchCommand
         return new Command("bench", "Benchmarks of the inference engine.") { decode };
     }
 
-    // The decode steps' expert requests replayed through a pool of the same slots under each policy:
+    // The timed run's expert requests (prefill + decode) replayed from an empty pool of the same slots under each policy:
     // the gap to Belady (optimal, knows the future) is what a better policy could still gain.
     static void WriteReplay(Utf8JsonWriter w, StreamingExpertSource s)
     {
         var trace = s.Trace;
         long expertBytes = s.SlotBytes;
-        w.WriteString("replay", "decode trace");
+        w.WriteString("replay", "prefill + decode trace");
         w.WriteNumber("requests", trace.Count);
         w.WriteNumber("slots", s.Slots);
         foreach (var result in new[]
@@ -146,14 +148,18 @@ internal static class BenchCommand
     static string WeightTypes(InferenceModel m) => m.LmHead.Type.ToString();
 
     /// <summary>
-    /// Times a <paramref name="prompt"/>-token prefill then <paramref name="steps"/> greedy decode steps (after a
-    /// short warm-up); <paramref name="beforeDecode"/> runs between the two (outside the timings).
+    /// Times a <paramref name="prompt"/>-token prefill then <paramref name="steps"/> decode steps (after a short
+    /// warm-up), each feeding the greedy token or, with <paramref name="randomDecodeIds"/>, a seeded random id;
+    /// <paramref name="beforePrompt"/> runs after the warm-up, before the timed prefill.
     /// </summary>
-    internal static (double PromptTokensPerSecond, double DecodeTokensPerSecond) Run(InferenceModel m, int prompt, int steps, Action? beforeDecode = null)
+    internal static (double PromptTokensPerSecond, double DecodeTokensPerSecond) Run(InferenceModel m, int prompt, int steps,
+        bool randomDecodeIds = false, Action? beforePrompt = null)
     {
         var rng = new Rng(1234);
         var ids = new int[prompt];
         for (int i = 0; i < prompt; i++) ids[i] = rng.NextInt(m.VocabSize);
+        // Map every page of a memory-mapped checkpoint first: steady-state decoding is what is measured.
+        m.TouchWeights();
         var cache = m.CreateCache();
         var logits = new float[m.VocabSize];
         int[] one = [0];
@@ -161,15 +167,17 @@ internal static class BenchCommand
         m.Forward(ids.AsSpan(0, Math.Min(prompt, 8)), cache, logits);
         for (int i = 0; i < 2 && cache.Length < cache.Capacity; i++) { one[0] = ArgMax(logits); m.Forward(one, cache, logits); }
         cache.Reset();
+        beforePrompt?.Invoke();
 
         long t0 = Stopwatch.GetTimestamp();
         m.Forward(ids, cache, logits);
         double promptSeconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-        beforeDecode?.Invoke();
+        int[] decodeIds = new int[steps];
+        for (int i = 0; i < steps; i++) decodeIds[i] = rng.NextInt(m.VocabSize);
         long t1 = Stopwatch.GetTimestamp();
         for (int i = 0; i < steps; i++)
         {
-            one[0] = ArgMax(logits);
+            one[0] = randomDecodeIds ? decodeIds[i] : ArgMax(logits);
             m.Forward(one, cache, logits);
         }
         double decodeSeconds = Stopwatch.GetElapsedTime(t1).TotalSeconds;
