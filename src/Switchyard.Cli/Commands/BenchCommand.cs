@@ -41,7 +41,7 @@ internal static class BenchCommand
             };
             if (budget is null && cachePolicy is not null) throw new InvalidRecipeException("--policy", 0, "needs --expert-memory");
             GenerateCommand.SetThreads(parse.GetValue(threads));
-            using var m = InferenceModel.Load(path, new InferenceOptions { MaxContext = prompt + steps + 1 });
+            using var m = InferenceModel.Load(path, new InferenceOptions { MaxContext = prompt + steps + 64 });
             using StreamingExpertSource? streaming = budget is { } b ? GenerateCommand.Stream(m, b, cachePolicy) : null;
             // A random-weight model decoded greedily soon repeats one token (so one routing): feed it random ids instead.
             bool randomIds = parse.GetValue(synthetic) is not null;
@@ -96,7 +96,7 @@ internal static class BenchCommand
     {
         var trace = s.Trace;
         long expertBytes = s.SlotBytes;
-        w.WriteString("replay", "prefill + decode trace");
+        w.WriteString("replay", "prefill and decode trace");
         w.WriteNumber("requests", trace.Count);
         w.WriteNumber("slots", s.Slots);
         foreach (var result in new[]
@@ -163,7 +163,14 @@ internal static class BenchCommand
         var cache = m.CreateCache();
         var logits = new float[m.VocabSize];
         int[] one = [0];
-        // Warm-up: JIT, per-thread scratch, routing plans.
+        // Warm-up: per-thread scratch, routing plans, and the JIT. Kernels start as tier-0 code and are recompiled
+        // optimized in the background after a delay (slower still on a busy machine): decode for at least a second,
+        // then give the JIT a moment, or the first timed steps run unoptimized kernels (seen: 3–10× slower).
+        m.Forward(ids.AsSpan(0, Math.Min(prompt, 8)), cache, logits);
+        var warm = Stopwatch.StartNew();
+        for (int i = 0; cache.Length < cache.Capacity && (i < 4 || warm.Elapsed.TotalSeconds < 1); i++) { one[0] = ArgMax(logits); m.Forward(one, cache, logits); }
+        Thread.Sleep(250);
+        cache.Reset();
         m.Forward(ids.AsSpan(0, Math.Min(prompt, 8)), cache, logits);
         for (int i = 0; i < 2 && cache.Length < cache.Capacity; i++) { one[0] = ArgMax(logits); m.Forward(one, cache, logits); }
         cache.Reset();
