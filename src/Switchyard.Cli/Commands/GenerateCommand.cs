@@ -79,7 +79,7 @@ internal static class GenerateCommand
     }
 
     // Routed experts come from the checkpoint through a pool of at most `budget` bytes; the rest of the model stays mapped.
-    static StreamingExpertSource Stream(InferenceModel m, long budget)
+    internal static StreamingExpertSource Stream(InferenceModel m, long budget, IExpertCachePolicy? policy = null)
     {
         var layers = new IReadOnlyList<ExpertLocation>?[m.LayerCount];
         bool any = false;
@@ -90,7 +90,7 @@ internal static class GenerateCommand
             any = true;
         }
         if (!any) throw new InvalidRecipeException("--expert-memory", 0, "the model has no MoE layer; there are no experts to stream");
-        var source = new StreamingExpertSource(layers, budget);
+        var source = new StreamingExpertSource(layers, budget, policy);
         m.ExpertSource = source;
         return source;
     }

@@ -278,17 +278,21 @@ public sealed partial class InferenceModel : IDisposable
     }
 
     /// <summary>
-    /// Weight bytes one decoded token reads: attention and dense projections, per MoE layer the router,
-    /// the shared expert and k routed experts (k of the current selector), the output projection and one embedding row.
+    /// Weight bytes one decoded token reads: attention and dense projections, norm weights and biases, per MoE
+    /// layer the router, the shared expert and k routed experts (k of the current selector), the final norm,
+    /// the output projection and one embedding row. The KV cache it also reads is not included.
     /// </summary>
     public long ActiveWeightBytesPerToken
     {
         get
         {
-            long bytes = LmHead.ByteLength + Embedding.RowBytes;
+            long bytes = LmHead.ByteLength + Embedding.RowBytes + FinalNorm.Length * sizeof(float);
             foreach (InferenceLayer l in _layers)
             {
                 bytes += l.Q.ByteLength + l.K.ByteLength + l.V.ByteLength + l.O.ByteLength;
+                // Norm weights and biases: small, but read every token too.
+                bytes += sizeof(float) * (long)(l.InputNorm.Length + l.PostNorm.Length + l.QNorm.Length + l.KNorm.Length
+                    + l.QBias.Length + l.KBias.Length + l.VBias.Length + l.OBias.Length);
                 if (l.Dense is { } dense) bytes += dense.ByteLength;
                 if (l.Moe is { } moe)
                 {
@@ -299,6 +303,37 @@ public sealed partial class InferenceModel : IDisposable
                 }
             }
             return bytes;
+        }
+    }
+
+    /// <summary>
+    /// Reads one byte of every 4 KiB of every weight matrix, so that a memory-mapped checkpoint's pages are
+    /// mapped before timing: otherwise the first tokens that route to an expert pay its page faults (a
+    /// one-time cost that a long-running server does not see). Experts come from <see cref="ResidentExperts"/>.
+    /// </summary>
+    /// <returns>A checksum of the bytes read (so the reads cannot be optimized away).</returns>
+    public long TouchWeights()
+    {
+        long sum = Touch(Embedding) + (ReferenceEquals(LmHead, Embedding) ? 0 : Touch(LmHead));
+        foreach (InferenceLayer l in _layers)
+        {
+            sum += Touch(l.Q) + Touch(l.K) + Touch(l.V) + Touch(l.O);
+            if (l.Dense is { } dense) sum += Touch(dense.Gate) + Touch(dense.Up) + Touch(dense.Down);
+            if (l.Moe is { } moe)
+            {
+                if (moe.RouterWeight is { } r) sum += Touch(r);
+                foreach (ExpertWeights w in moe.Resident) sum += Touch(w.Gate) + Touch(w.Up) + Touch(w.Down);
+                if (moe.Shared is { } sh) sum += Touch(sh.Gate) + Touch(sh.Up) + Touch(sh.Down);
+            }
+        }
+        return sum;
+
+        static long Touch(WeightMatrix w)
+        {
+            ReadOnlySpan<byte> b = w.Bytes.Span;
+            long s = 0;
+            for (int i = 0; i < b.Length; i += 4096) s += b[i];
+            return s;
         }
     }
 

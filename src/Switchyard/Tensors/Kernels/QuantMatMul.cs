@@ -7,7 +7,9 @@ namespace Switchyard.Tensors.Kernels;
 /// float32, half-precision and quantized weights.
 /// </summary>
 /// <remarks>
-/// F16/BF16 weights are widened to float32 on the fly. For Q8_0/Q4_0 weights each row of x is quantized
+/// F32 weights with up to <see cref="MatVecF32.MaxTokens"/> tokens (decode) stream each row once
+/// (<see cref="MatVecF32"/>); more tokens go to <see cref="Gemm"/>, so an F32 prompt's rows may differ from
+/// the same tokens decoded alone in the last bits. F16/BF16 weights are widened to float32 on the fly. For Q8_0/Q4_0 weights each row of x is quantized
 /// once per call to 8-bit blocks of 32, for Q4_K/Q6_K to Q8_K blocks of 256, and every weight block
 /// meets its activation block in an exact integer dot product; only the per-block scales are float
 /// (docs/quantization.md gives the error this adds). Each y[t, o] is computed by the same instruction
@@ -38,6 +40,14 @@ public static unsafe class QuantMatMul
     internal static void Multiply(GgmlType type, ReadOnlySpan<byte> w, ReadOnlySpan<float> x, Span<float> y,
         int tokens, int outFeatures, int inFeatures, float beta, SimdWidth width, int threads)
     {
+        if (type == GgmlType.F32 && tokens <= MatVecF32.MaxTokens)
+        {
+            CheckSizes(type, w, x, y, tokens, outFeatures, inFeatures);
+            fixed (byte* pw = w)
+            fixed (float* px = x, py = y)
+                MatVecF32.Multiply((float*)pw, px, py, tokens, outFeatures, inFeatures, beta, width, threads);
+            return;
+        }
         if (type == GgmlType.F32)
         {
             Gemm.Multiply(x, MemoryMarshal.Cast<byte, float>(w), y, tokens, outFeatures, inFeatures,
