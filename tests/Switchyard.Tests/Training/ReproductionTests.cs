@@ -47,6 +47,17 @@ public sealed class ReproductionTests
         Assert.Equal(arms[0].Recipe.Model, arms[1].Recipe.Model);
     }
 
+    [Fact]
+    public void Parse_MethodWithConsistency_OnlyTheMethodArmTrainsTwoPasses()
+    {
+        string json = TinyJson("thor", "{}", "switch").Replace("\"options\": {} }", "\"options\": {}, \"consistency\": { \"alpha\": 1.5 } }");
+        var arms = Reproduction.Parse(json, "tiny.json").Arms();
+        Assert.Equal(1.5, arms[0].Recipe.ConsistencyAlpha);
+        Assert.Equal(0, arms[1].Recipe.ConsistencyAlpha);
+        var ex = Assert.ThrowsAny<SwitchyardException>(() => Reproduction.Parse(json.Replace("1.5", "\"x\""), "tiny.json"));
+        Assert.Contains("'method.consistency' must be an object", ex.Message);
+    }
+
     [Theory]
     [InlineData("""{ "name": "x" }""", "'method' must be an object with a 'name'")]
     [InlineData("""{ "name": "x", "paper": "p", "arxiv": "a", "claim": "c", "method": { "name": "top-q" } }""", "'method.name': unknown router 'top-q'")]
@@ -74,7 +85,7 @@ public sealed class ReproductionTests
         string dir = Reproduction.FindRecipesDirectory()!;
         Assert.NotNull(dir);
         IReadOnlyList<string> names = Reproduction.Names(dir);
-        Assert.Superset(new HashSet<string> { "top-p", "adamoe", "smoe-dropout" }, names.ToHashSet());
+        Assert.Superset(new HashSet<string> { "top-p", "adamoe", "smoe-dropout", "rmoe", "thor" }, names.ToHashSet());
         foreach (string n in names)
         {
             Reproduction r = Reproduction.Load(n, dir);
