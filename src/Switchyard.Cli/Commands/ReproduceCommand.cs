@@ -13,7 +13,7 @@ internal static class ReproduceCommand
 {
     public static Command Create(IAnsiConsole console, CancellationToken cancel)
     {
-        var name = new Argument<string>("name") { Description = "Reproduction name (data/recipes/reproduce-<name>.json), e.g. top-p, adamoe, smoe-dropout." };
+        var name = new Argument<string>("name") { Description = "Reproduction name (data/recipes/reproduce-<name>.json), e.g. top-p, adamoe, smoe-dropout, rmoe, thor." };
         var seeds = TrainCommand.Int("--seeds", "Seeds per arm (default: the file's, 3).");
         var steps = TrainCommand.Int("--steps", "Optimizer steps per run (default: the file's recipe).");
         var threads = TrainCommand.Int("--threads", "Kernel threads (default: the file's recipe, else all cores).");

@@ -44,7 +44,8 @@ public sealed partial class DecoderModel : Module
             : new LanguageModelHead(config.HiddenSize, config.VocabSize, rng, (float)config.InitializerRange));
         // Its own stream, split off after the weights, so noise never shifts the initialisation.
         Rng = new Rng(rng.NextUInt64());
-        RoutingContext = new RoutingContext(Rng);
+        // A state object from the start, so recurrent routers (RMoE) carry their hidden state across layers.
+        RoutingContext = new RoutingContext(Rng) { State = new RouterState() };
     }
 
     /// <summary>The configuration the model was built from.</summary>
@@ -132,6 +133,7 @@ public sealed partial class DecoderModel : Module
         Var logits = Forward(tape, ids, batch, seq);
         Var ce = tape.CrossEntropy(logits, targets, ignoreIndex);
         LastCrossEntropy = ce.Value[0];
+        LastLogits = logits;
         Var? aux = AuxiliaryLosses.Total(tape);
         return aux is null ? ce : tape.Add(ce, aux);
     }
@@ -152,6 +154,9 @@ public sealed partial class DecoderModel : Module
         for (int i = 0; i < rows; i++) masked[i] = lossMask[i] != 0f ? targets[i] : IgnoreIndex;
         return Loss(tape, ids, masked, batch, seq, IgnoreIndex);
     }
+
+    /// <summary>The logits [batch·seq, vocab] of the last <c>Loss</c> call (valid until the tape is reset): multi-pass training losses compare them.</summary>
+    public Var? LastLogits { get; private set; }
 
     /// <summary>The cross-entropy part of the last <see cref="Loss(Tape, ReadOnlySpan{int}, ReadOnlySpan{int}, int, int, int)"/> (nats, without auxiliary losses).</summary>
     public float LastCrossEntropy { get; private set; }

@@ -104,6 +104,7 @@ public sealed class MoeFeedForward : FeedForwardBlock
         _routing.Rng = context.Rng;
         _routing.Step = context.Routing?.Step ?? 0; // step-dependent routing (SMoE-Dropout's k schedule)
         _routing.TotalSteps = context.Routing?.TotalSteps ?? 0;
+        _routing.State = context.Routing?.State; // cross-layer router state (RMoE's GRU hidden), reset by the model per pass
         _aux.Clear();
         Var y = Layer.Forward(tape, x, _routing, _aux);
         // The router returns its balancers' coefficient-weighted sum; the parts are in Statistics.AuxLosses.

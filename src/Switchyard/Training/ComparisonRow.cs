@@ -18,6 +18,9 @@ public sealed record ComparisonRow(
     double LoadCv, double DroppedFraction, double TokensPerSecond, IReadOnlyList<string> RunDirectories,
     IReadOnlyList<double> TrainCurve, IReadOnlyList<(int Step, double Loss)> ValidationCurve)
 {
+    /// <summary>Final validation loss of each seed, in seed order (seed, seed+1, …): what <see cref="PairedDifference"/> pairs.</summary>
+    public IReadOnlyList<double> ValLosses { get; init; } = [];
+
     /// <summary>Whether this row is the dense control rather than a router.</summary>
     public bool IsDense => Router == RouterComparison.Dense;
 }

@@ -71,6 +71,13 @@ public sealed record Recipe
     /// <summary>Global gradient-norm clip (0 = off).</summary>
     public double ClipNorm { get; init; } = 1.0;
 
+    /// <summary>
+    /// Multi-pass consistency loss (THOR, arXiv 2110.04260): when &gt; 0, each step runs the batch twice (independent
+    /// routing draws) and minimises ½(L₁ + L₂) + α/2 · ½[KL(p₁‖p₂) + KL(p₂‖p₁)] over the loss tokens: the paper's
+    /// CE₁ + CE₂ + α·symKL halved, so the gradient scale (and clipping) matches a single pass. 0 = off (one pass).
+    /// </summary>
+    public double ConsistencyAlpha { get; init; }
+
     /// <summary>Evaluate every this many steps (and at the end); 0 = only at the end.</summary>
     public int EvalInterval { get; init; } = 100;
 

@@ -109,6 +109,12 @@ public static class RecipeJson
             w.WriteNumber("min_lr", recipe.MinLearningRate);
             w.WriteEndObject();
             w.WriteNumber("clip_norm", recipe.ClipNorm);
+            if (recipe.ConsistencyAlpha > 0)
+            {
+                w.WriteStartObject("consistency");
+                w.WriteNumber("alpha", recipe.ConsistencyAlpha);
+                w.WriteEndObject();
+            }
             w.WriteStartObject("eval");
             w.WriteNumber("interval", recipe.EvalInterval);
             w.WriteNumber("batches", recipe.EvalBatches);
@@ -242,7 +248,7 @@ public static class RecipeJson
         public Recipe Read(JsonElement root, Recipe? over)
         {
             if (root.ValueKind != JsonValueKind.Object) throw new InvalidRecipeException(source, 1, $"a recipe must be a JSON object, found {root.ValueKind.ToString().ToLowerInvariant()}");
-            Known(root, "", "name", "model", "router", "data", "steps", "optimizer", "schedule", "clip_norm", "eval", "checkpoint_interval", "seed", "threads", "out");
+            Known(root, "", "name", "model", "router", "data", "steps", "optimizer", "schedule", "clip_norm", "consistency", "eval", "checkpoint_interval", "seed", "threads", "out");
             string name = over?.Name ?? "run";
             string? routerName = over?.Router; JsonElement? routerOptions = over?.RouterOptions; IReadOnlyList<LayerOverride> routerLayers = over?.RouterLayers ?? [];
             string mixture = over?.Mixture ?? "bundled", tokenizer = over?.Tokenizer ?? "byte";
@@ -252,6 +258,7 @@ public static class RecipeJson
             int warmup = over?.WarmupSteps ?? 0; double minLr = over?.MinLearningRate ?? 0, clip = over?.ClipNorm ?? 1;
             int evalInterval = over?.EvalInterval ?? 100, evalBatches = over?.EvalBatches ?? 8, ckpt = over?.CheckpointInterval ?? 0, threads = over?.Threads ?? 0;
             ulong seed = over?.Seed ?? 1; string? outDir = over?.Out;
+            double consistency = over?.ConsistencyAlpha ?? 0;
 
             foreach (var p in root.EnumerateObject())
             {
@@ -265,6 +272,10 @@ public static class RecipeJson
                         break;
                     case "steps": steps = Int(v, "steps", 1); break;
                     case "clip_norm": clip = Number(v, "clip_norm", 0, double.PositiveInfinity); break;
+                    case "consistency":
+                        Known(Object(v, "consistency"), "consistency.", "alpha");
+                        if (v.TryGetProperty("alpha", out var alpha)) consistency = Number(alpha, "consistency.alpha", 0, double.PositiveInfinity);
+                        break;
                     case "checkpoint_interval": ckpt = Int(v, "checkpoint_interval", 0); break;
                     case "seed":
                         if (v.ValueKind != JsonValueKind.Number || !v.TryGetUInt64(out seed)) throw Fail("seed", $"'seed' must be a non-negative integer, found {Found(v)}");
@@ -339,6 +350,7 @@ public static class RecipeJson
                 Mixture = mixture, Tokenizer = tokenizer, BpeVocabSize = bpe, ValidationFraction = valFrac, SeqLen = seqLen, BatchSize = batch,
                 Steps = steps, LearningRate = lr, Beta1 = b1, Beta2 = b2, Eps = eps, WeightDecay = wd, WarmupSteps = warmup, MinLearningRate = minLr,
                 ClipNorm = clip, EvalInterval = evalInterval, EvalBatches = evalBatches, CheckpointInterval = ckpt, Seed = seed, Threads = threads, Out = outDir,
+                ConsistencyAlpha = consistency,
             };
         }
 

@@ -47,6 +47,12 @@ public sealed record Reproduction
     /// <summary>The baseline's router options, or null for its defaults.</summary>
     public JsonElement? BaselineOptions { get; init; }
 
+    /// <summary>The method arm's multi-pass consistency coefficient (<see cref="Recipe.ConsistencyAlpha"/>; THOR), from <c>"method": { …, "consistency": { "alpha": 1 } }</c>; 0 = the recipe's.</summary>
+    public double MethodConsistencyAlpha { get; init; }
+
+    /// <summary>The baseline arm's consistency coefficient; 0 = the recipe's.</summary>
+    public double BaselineConsistencyAlpha { get; init; }
+
     /// <summary>The claim's cost part: the method keeps at most this many experts per token on average; null = none.</summary>
     public double? MaxExpertsPerToken { get; init; }
 
@@ -57,12 +63,16 @@ public sealed record Reproduction
     public IReadOnlyList<ComparisonArm> Arms()
     {
         string methodLabel = MethodRouter == BaselineRouter ? MethodRouter + "-method" : MethodRouter;
-        return [new ComparisonArm(methodLabel, Arm(MethodRouter, MethodOptions)), new ComparisonArm(BaselineRouter, Arm(BaselineRouter, BaselineOptions))];
+        return [new ComparisonArm(methodLabel, Arm(MethodRouter, MethodOptions, MethodConsistencyAlpha)),
+            new ComparisonArm(BaselineRouter, Arm(BaselineRouter, BaselineOptions, BaselineConsistencyAlpha))];
     }
 
-    Recipe Arm(string router, JsonElement? options) =>
-        router == RouterComparison.Dense ? RouterComparison.ForRouter(Recipe, router)
+    Recipe Arm(string router, JsonElement? options, double consistency)
+    {
+        Recipe r = router == RouterComparison.Dense ? RouterComparison.ForRouter(Recipe, router)
             : Recipe with { Router = router, RouterOptions = options, RouterLayers = [] };
+        return consistency > 0 ? r with { ConsistencyAlpha = consistency } : r;
+    }
 
     /// <summary>
     /// The recipes directory: <c>data/recipes</c> in the current directory or the nearest parent that
@@ -115,7 +125,7 @@ public sealed record Reproduction
             if (root.ValueKind != JsonValueKind.Object) throw new InvalidRecipeException(source, 0, "expected a JSON object");
             string Text(string field) => root.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.String
                 ? v.GetString()! : throw new InvalidRecipeException(source, 0, $"'{field}' must be a string");
-            (string Name, JsonElement? Options) RouterOf(string field)
+            (string Name, JsonElement? Options, double Consistency) RouterOf(string field)
             {
                 if (!root.TryGetProperty(field, out var v) || v.ValueKind != JsonValueKind.Object || !v.TryGetProperty("name", out var n) || n.ValueKind != JsonValueKind.String)
                     throw new InvalidRecipeException(source, 0, $"'{field}' must be an object with a 'name' (a router, or 'dense')");
@@ -124,7 +134,11 @@ public sealed record Reproduction
                     throw new InvalidRecipeException(source, 0, $"'{field}.name': unknown router '{router}' (known: {string.Join(", ", RouterCatalog.Names)}; or 'dense')");
                 JsonElement? options = v.TryGetProperty("options", out var o) ? o.Clone() : null;
                 if (options is { } json && router != RouterComparison.Dense) RouterCatalog.Get(router).ParseOptions(json); // bad options fail here
-                return (router, options);
+                double consistency = 0;
+                if (v.TryGetProperty("consistency", out var c))
+                    consistency = c.ValueKind == JsonValueKind.Object && c.TryGetProperty("alpha", out var a) && a.ValueKind == JsonValueKind.Number && a.GetDouble() >= 0
+                        ? a.GetDouble() : throw new InvalidRecipeException(source, 0, $"'{field}.consistency' must be an object {{ \"alpha\": a non-negative number }}");
+                return (router, options, consistency);
             }
             var method = RouterOf("method");
             var baseline = RouterOf("baseline");
@@ -141,6 +155,7 @@ public sealed record Reproduction
             {
                 Name = Text("name"), Paper = Text("paper"), ArXiv = Text("arxiv"), Claim = Text("claim"), Recipe = recipe,
                 MethodRouter = method.Name, MethodOptions = method.Options, BaselineRouter = baseline.Name, BaselineOptions = baseline.Options,
+                MethodConsistencyAlpha = method.Consistency, BaselineConsistencyAlpha = baseline.Consistency,
                 MaxExpertsPerToken = max, Seeds = seeds,
             };
         }

@@ -23,11 +23,22 @@ public sealed record ReproductionResult(Reproduction Reproduction, ComparisonRow
     /// <summary>√(σ_method² + σ_baseline²) over the seeds (0 with one seed).</summary>
     public double Sigma => Math.Sqrt(Method.ValLossStd * Method.ValLossStd + Baseline.ValLossStd * Baseline.ValLossStd);
 
-    /// <summary>The claim's loss part ("no worse than the baseline"): the method's mean loss is at most the baseline's.</summary>
-    public bool LossHolds => Difference >= 0;
+    /// <summary>Method − baseline per seed (same seed = same data order): what the verdict's loss part reads.</summary>
+    public PairedDifference Paired => PairedDifference.Of(Method, Baseline);
 
-    /// <summary>The method is worse, but by no more than <see cref="Sigma"/>: equal within the seeds' noise.</summary>
-    public bool LossWithinNoise => !LossHolds && Sigma > 0 && -Difference <= Sigma;
+    /// <summary>
+    /// The claim's loss part ("no worse than the baseline"): the mean paired difference (method − baseline per seed)
+    /// is ≤ 0; without per-seed losses, the method's mean loss is at most the baseline's.
+    /// </summary>
+    public bool LossHolds => Paired is { Count: > 0 } p ? p.Mean <= 0 : Difference >= 0;
+
+    /// <summary>
+    /// The method is worse, but by no more than the noise: the mean paired difference is within one standard
+    /// deviation of the differences (without per-seed losses: the unpaired difference within <see cref="Sigma"/>).
+    /// </summary>
+    public bool LossWithinNoise => !LossHolds && (Paired is { Count: > 0 } p
+        ? p.Std > 0 && p.Mean <= p.Std
+        : Sigma > 0 && -Difference <= Sigma);
 
     /// <summary>The claim's cost part: the method's kept experts per token ≤ <see cref="Reproduction.MaxExpertsPerToken"/> (true when the claim has none).</summary>
     public bool CostHolds => Reproduction.MaxExpertsPerToken is not { } max || Method.ExpertsPerToken <= max;
@@ -52,7 +63,7 @@ public sealed record ReproductionResult(Reproduction Reproduction, ComparisonRow
         _ => "not reproduced",
     };
 
-    /// <summary>One line: measured method vs baseline loss, experts per token and FLOPs ratio.</summary>
+    /// <summary>One line: measured method vs baseline loss (unpaired means, then the paired per-seed difference), experts per token and FLOPs ratio.</summary>
     public string MeasuredText
     {
         get
@@ -62,9 +73,9 @@ public sealed record ReproductionResult(Reproduction Reproduction, ComparisonRow
             string epTok = Baseline.IsDense
                 ? string.Format(c, "{0:F2} experts/token vs dense", Method.ExpertsPerToken)
                 : string.Format(c, "{0:F2} vs {1:F2} experts/token", Method.ExpertsPerToken, Baseline.ExpertsPerToken);
-            return string.Format(c, "val loss {0:F3} ± {1:F3} vs {2} {3:F3} ± {4:F3} ({5} by {6:F3} nats, {7}); {8}; expert FLOPs ×{9:F2}; {10} seeds × {11} steps",
+            return string.Format(c, "val loss {0:F3} ± {1:F3} vs {2} {3:F3} ± {4:F3} ({5} by {6:F3} nats, {7}); {8}; {9}; expert FLOPs ×{10:F2}; {11} seeds × {12} steps",
                 Method.ValLossMean, Method.ValLossStd, Baseline.Router, Baseline.ValLossMean, Baseline.ValLossStd,
-                Difference >= 0 ? "better" : "worse", Math.Abs(Difference), spread, epTok, FlopsRatio, Method.Seeds, Reproduction.Recipe.Steps);
+                Difference >= 0 ? "better" : "worse", Math.Abs(Difference), spread, Paired, epTok, FlopsRatio, Method.Seeds, Reproduction.Recipe.Steps);
         }
     }
 
@@ -85,6 +96,15 @@ public sealed record ReproductionResult(Reproduction Reproduction, ComparisonRow
             Row(w, "baseline", Baseline);
             w.WriteNumber("difference", Difference);
             w.WriteNumber("sigma", Sigma);
+            PairedDifference paired = Paired;
+            w.WriteStartObject("paired");
+            w.WriteStartArray("differences");
+            foreach (double d in paired.Differences) w.WriteNumberValue(d);
+            w.WriteEndArray();
+            if (paired.Count == 0) w.WriteNull("mean"); else w.WriteNumber("mean", paired.Mean);
+            w.WriteNumber("std", paired.Std);
+            w.WriteNumber("seeds_favouring_method", paired.SeedsFavouringMethod);
+            w.WriteEndObject();
             w.WriteBoolean("loss_holds", LossHolds);
             w.WriteBoolean("loss_within_noise", LossWithinNoise);
             if (Reproduction.MaxExpertsPerToken is { } max) w.WriteNumber("max_experts_per_token", max); else w.WriteNull("max_experts_per_token");
@@ -105,6 +125,9 @@ public sealed record ReproductionResult(Reproduction Reproduction, ComparisonRow
         w.WriteString("label", r.Router);
         w.WriteNumber("val_loss_mean", r.ValLossMean);
         w.WriteNumber("val_loss_std", r.ValLossStd);
+        w.WriteStartArray("val_losses");
+        foreach (double l in r.ValLosses) w.WriteNumberValue(l);
+        w.WriteEndArray();
         if (double.IsNaN(r.ExpertsPerToken)) w.WriteNull("experts_per_token"); else w.WriteNumber("experts_per_token", r.ExpertsPerToken);
         w.WriteNumber("expert_flops_per_token", r.ExpertFlopsPerToken);
         w.WriteStartArray("runs");

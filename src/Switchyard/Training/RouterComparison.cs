@@ -120,7 +120,7 @@ public static class RouterComparison
                 Mean(results.Select(x => Mean(x.Layers.Select(l => (double)l.LoadCv)))),
                 Mean(results.Select(x => Mean(x.Layers.Select(l => (double)l.DroppedFraction)))),
                 Mean(results.Select(x => x.TokensPerSecond)),
-                [.. results.Select(x => x.RunDirectory)], CurveRecorder.MeanTrain(curves), CurveRecorder.MeanValidation(curves)));
+                [.. results.Select(x => x.RunDirectory)], CurveRecorder.MeanTrain(curves), CurveRecorder.MeanValidation(curves)) { ValLosses = losses });
         }
         Write(Path.Combine(directory, ResultsFile), recipe, rows);
         return rows;
@@ -142,6 +142,9 @@ public static class RouterComparison
                 w.WriteNumber("seeds", r.Seeds);
                 w.WriteNumber("val_loss_mean", r.ValLossMean);
                 w.WriteNumber("val_loss_std", r.ValLossStd);
+                w.WriteStartArray("val_losses");
+                foreach (double l in r.ValLosses) w.WriteNumberValue(l);
+                w.WriteEndArray();
                 if (r.IsDense) w.WriteNull("experts_per_token"); else w.WriteNumber("experts_per_token", r.ExpertsPerToken);
                 w.WriteNumber("expert_flops_per_token", r.ExpertFlopsPerToken);
                 // The dense control routes nothing: null rather than a 0 that reads as "perfectly balanced".
@@ -173,6 +176,12 @@ public static class RouterComparison
                 w.WriteNumber("dense_val_loss_mean", v.DenseMean);
                 w.WriteNumber("dense_val_loss_std", v.DenseStd);
                 w.WriteNumber("difference", v.Difference);
+                // Same seed = same data order: MoE − dense per seed, the comparison the shared spread does not blur.
+                PairedDifference paired = PairedDifference.Of(rows.First(x => x.Router == v.Router), rows.First(x => x.IsDense));
+                if (paired.Count == 0) w.WriteNull("paired_mean"); else w.WriteNumber("paired_mean", paired.Mean);
+                w.WriteNumber("paired_std", paired.Std);
+                w.WriteNumber("paired_seeds", paired.Count);
+                w.WriteNumber("seeds_favouring_moe", paired.SeedsFavouringMethod);
                 if (double.IsNaN(v.Sigmas)) w.WriteNull("sigmas"); else w.WriteNumber("sigmas", v.Sigmas);
                 w.WriteBoolean("moe_better", v.MoeBetter);
                 w.WriteBoolean("beyond_2_sigma", v.Significant);

@@ -184,9 +184,8 @@ public sealed partial class Trainer
             _boundaries.Begin(_tape);
             _model.RoutingContext.Step = step; // schedules in routers (SMoE-Dropout's k) follow the step
             _model.RoutingContext.TotalSteps = total;
-            Var loss = _model.Loss(_tape, batch.Inputs, batch.Targets, batch.LossMask, batch.BatchSize, batch.SequenceLength);
+            Var loss = StepLoss(batch, out float ce);
             float lossValue = loss.Value[0];
-            float ce = _model.LastCrossEntropy;
             if (!float.IsFinite(lossValue)) throw DivergedInForward(step, lossValue);
             _tape.Backward(loss);
             double norm = _recipe.ClipNorm > 0 ? GradientClipping.ClipGlobalNorm(_parameters, _recipe.ClipNorm) : GradientClipping.GlobalNorm(_parameters);
@@ -217,6 +216,20 @@ public sealed partial class Trainer
         var result = new TrainResult(_dir, _step, total, lastLoss, lastEval, unigram, tps, tps * flopsPerToken / peak, peak, flopsPerToken, routing, wall.Elapsed);
         WriteSummary(result);
         return result;
+    }
+
+    // One pass, or with a consistency loss two passes with independent routing draws (THOR):
+    // ½(L₁ + L₂) + α/2·SymKL(p₁, p₂); ce is the mean of the two passes' cross-entropies.
+    Var StepLoss(TokenBatch batch, out float ce)
+    {
+        Var loss = _model.Loss(_tape, batch.Inputs, batch.Targets, batch.LossMask, batch.BatchSize, batch.SequenceLength);
+        ce = _model.LastCrossEntropy;
+        if (_recipe.ConsistencyAlpha <= 0) return loss;
+        Var first = _model.LastLogits!;
+        Var second = _model.Loss(_tape, batch.Inputs, batch.Targets, batch.LossMask, batch.BatchSize, batch.SequenceLength);
+        ce = 0.5f * (ce + _model.LastCrossEntropy);
+        Var kl = ConsistencyLoss.SymmetricKl(_tape, first, _model.LastLogits!, batch.LossMask);
+        return _tape.Add(_tape.Scale(_tape.Add(loss, second), 0.5f), _tape.Scale(kl, (float)(0.5 * _recipe.ConsistencyAlpha)));
     }
 
     IEnumerable<(int Index, MoeFeedForward Block)> MoeLayers()

@@ -32,6 +32,8 @@ public class RouterPropertyTests
         "top-p" => [$"p={p}", $"max_k={(normalize ? 0 : k)}"],
         "adamoe" => [$"null_experts={nulls}", $"k={Math.Min(k + nulls / 2, experts + nulls)}", $"aux_convention={(normalize ? "mixtral" : "switch")}"],
         "smoe-dropout" => [$"k_min={k}", $"k_max={Math.Min(experts, k + 2)}", $"eval_k={(renorm ? 1 : 0)}"],
+        "rmoe" => [$"k={k}", $"hidden={k + 1}", $"normalize={normalize}"],
+        "thor" => [$"granularity={drop switch { "position" => "batch", _ => normalize ? "token" : "sequence" }}"],
         "top-k" or "switch" or "gshard" or "mixtral" =>
             [$"k={k}", $"normalize={normalize}", $"capacity_factor={factor}", $"drop_policy={drop}", $"renormalize_after_drop={renorm}"],
         "expert-choice" => [$"capacity_factor={(factor == "0" ? "3" : factor)}"],

@@ -47,6 +47,17 @@ public sealed class ReproductionTests
         Assert.Equal(arms[0].Recipe.Model, arms[1].Recipe.Model);
     }
 
+    [Fact]
+    public void Parse_MethodWithConsistency_OnlyTheMethodArmTrainsTwoPasses()
+    {
+        string json = TinyJson("thor", "{}", "switch").Replace("\"options\": {} }", "\"options\": {}, \"consistency\": { \"alpha\": 1.5 } }");
+        var arms = Reproduction.Parse(json, "tiny.json").Arms();
+        Assert.Equal(1.5, arms[0].Recipe.ConsistencyAlpha);
+        Assert.Equal(0, arms[1].Recipe.ConsistencyAlpha);
+        var ex = Assert.ThrowsAny<SwitchyardException>(() => Reproduction.Parse(json.Replace("1.5", "\"x\""), "tiny.json"));
+        Assert.Contains("'method.consistency' must be an object", ex.Message);
+    }
+
     [Theory]
     [InlineData("""{ "name": "x" }""", "'method' must be an object with a 'name'")]
     [InlineData("""{ "name": "x", "paper": "p", "arxiv": "a", "claim": "c", "method": { "name": "top-q" } }""", "'method.name': unknown router 'top-q'")]
@@ -74,7 +85,7 @@ public sealed class ReproductionTests
         string dir = Reproduction.FindRecipesDirectory()!;
         Assert.NotNull(dir);
         IReadOnlyList<string> names = Reproduction.Names(dir);
-        Assert.Superset(new HashSet<string> { "top-p", "adamoe", "smoe-dropout" }, names.ToHashSet());
+        Assert.Superset(new HashSet<string> { "top-p", "adamoe", "smoe-dropout", "rmoe", "thor" }, names.ToHashSet());
         foreach (string n in names)
         {
             Reproduction r = Reproduction.Load(n, dir);
@@ -99,6 +110,30 @@ public sealed class ReproductionTests
     }
 
     [Fact]
+    public void Verdict_PerSeedLossesGiven_UsesPairedDifferenceNotTheMeans()
+    {
+        // Given seeds whose spread (σ ≈ 0.1) dwarfs the gap, but the method is better on every seed
+        Reproduction r = Tiny();
+        ComparisonRow method = Row("top-p", 2.05, 0.1, 2) with { ValLosses = [1.95, 2.05, 2.15] };
+        ComparisonRow baseline = Row("top-k", 2.08, 0.1, 2) with { ValLosses = [1.98, 2.09, 2.17] };
+
+        // When judged
+        var result = new ReproductionResult(r, method, baseline, "");
+
+        // Then the pairs decide: −0.03, −0.04, −0.02
+        Assert.Equal(3, result.Paired.Count);
+        Assert.Equal(-0.03, result.Paired.Mean, 1e-12);
+        Assert.Equal(0.01, result.Paired.Std, 1e-12);
+        Assert.Equal(3, result.Paired.SeedsFavouringMethod);
+        Assert.Equal(ReproductionVerdict.Reproduced, result.Verdict);
+        Assert.Contains("3 of 3 seeds favour the method", result.MeasuredText);
+
+        // And a method worse on every seed by more than the pairs' spread is not reproduced, though the means are within 1σ
+        var worse = new ReproductionResult(r, method with { ValLosses = [2.00, 2.15, 2.22] }, baseline, "");
+        Assert.Equal(ReproductionVerdict.NotReproduced, worse.Verdict);
+    }
+
+    [Fact]
     public void Run_SmoeDropoutTiny_KReachesKMaxAndResultsJsonWritten()
     {
         // Given SMoE-Dropout (k 2 → 4 of 4) against the dense control, 4 steps
@@ -117,5 +152,7 @@ public sealed class ReproductionTests
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(temp.File("out"), ReproductionResult.ResultsFile)));
         Assert.Equal("smoe-dropout", doc.RootElement.GetProperty("method").GetProperty("label").GetString());
         Assert.Contains(doc.RootElement.GetProperty("verdict").GetString(), new[] { "reproduced", "partly", "not reproduced" });
+        Assert.Equal(1, doc.RootElement.GetProperty("paired").GetProperty("differences").GetArrayLength());
+        Assert.Equal(1, doc.RootElement.GetProperty("method").GetProperty("val_losses").GetArrayLength());
     }
 }

@@ -175,4 +175,34 @@ public sealed class TrainerTests : IDisposable
     {
         public void Report(TrainStep value) => report(value);
     }
+
+    [Fact]
+    public void Run_ThorWithConsistency_TwoPassesPerStep_FiniteLossAndRecipeKeepsAlpha()
+    {
+        // Given THOR (random experts) with the two-pass consistency loss, 3 steps
+        string dir = Path.Combine(_root, "thor");
+        Recipe recipe = Tiny(dir, steps: 3, router: """{ "name": "thor" }""") with { ConsistencyAlpha = 1 };
+
+        // When it trains
+        TrainResult result = Trainer.Run(recipe, Fast, null, TestContext.Current.CancellationToken);
+
+        // Then every step's total loss (½(L1+L2) + α/2·symKL) is finite and at least the mean CE, and recipe.json keeps α
+        var lines = Metrics(dir);
+        Assert.Equal(3, lines.Count);
+        foreach (var l in lines)
+        {
+            double total = l.GetProperty("total_loss").GetDouble(), ce = l.GetProperty("loss").GetDouble();
+            Assert.True(double.IsFinite(total) && total >= ce - 1e-4, $"total {total} < ce {ce}");
+        }
+        Assert.Equal(1.0, RecipeJson.Load(Path.Combine(dir, Trainer.RecipeFile)).ConsistencyAlpha);
+        Assert.True(double.IsFinite(result.Validation!.Loss));
+    }
+
+    [Fact]
+    public void Run_Rmoe_StateCarriedThroughTheModel_Trains()
+    {
+        string dir = Path.Combine(_root, "rmoe");
+        Trainer.Run(Tiny(dir, steps: 2, router: """{ "name": "rmoe", "options": { "hidden": 8 } }"""), Fast, null, TestContext.Current.CancellationToken);
+        Assert.All(Metrics(dir), l => Assert.True(double.IsFinite(l.GetProperty("total_loss").GetDouble())));
+    }
 }

@@ -127,7 +127,37 @@ public static class RouterCatalog
                     : o.EvalK > s.Experts ? ("eval_k", $"= {o.EvalK} must be ≤ the {s.Experts} experts")
                     : null;
             }),
+        new RouterEntry<RmoeRouterOptions>("rmoe",
+            "RMoE: a GRU router state carried from layer to layer per token (h_l = GRU(proj(x_l), h_l-1), logits = h_l·W), softmax top-k, load-balance loss.",
+            "Layerwise Recurrent Router for Mixture-of-Experts", "2408.06793", isCausal: true, new RmoeRouterOptions(),
+            d =>
+            [
+                new("k", RouterOptionKind.Int, "experts per token (≤ E)", d, o => o.K, (o, v) => o with { K = (int)v }, min: 1),
+                new("hidden", RouterOptionKind.Int, "recurrent size p of the GRU state", d, o => o.Hidden, (o, v) => o with { Hidden = (int)v }, min: 1),
+                new("normalize", RouterOptionKind.Bool, "renormalise the selected probabilities to sum to 1", d, o => o.Normalize, (o, v) => o with { Normalize = (bool)v }),
+                new("aux_alpha", RouterOptionKind.Float, "load-balancing loss coefficient (0 = off)", d, o => o.AuxAlpha, (o, v) => o with { AuxAlpha = (float)v }, min: 0),
+                new("aux_convention", RouterOptionKind.Choice, "f normalisation: switch (Σf = 1) or mixtral (Σf = k)", d, o => o.AuxConvention == LoadBalanceConvention.Mixtral ? "mixtral" : "switch",
+                    (o, v) => o with { AuxConvention = (string)v == "mixtral" ? LoadBalanceConvention.Mixtral : LoadBalanceConvention.Switch }, choices: ["switch", "mixtral"]),
+            ],
+            (s, o) => Compose(new RecurrentScorer(s.ModelDim, s.Experts, o.Hidden, s.Rng), new TopKSelector(o.K) { Normalize = o.Normalize },
+                o.AuxAlpha > 0 ? new LoadBalancingLoss(o.AuxAlpha, o.AuxConvention) : null, null),
+            (s, o) => o.K > s.Experts ? ("k", $"= {o.K} must be ≤ the {s.Experts} experts") : null),
+        new RouterEntry<ThorRouterOptions>("thor",
+            "THOR: no learned router; each layer picks a uniformly random expert (per batch in training, per token at inference), weight 1. Train with the recipe's consistency loss (two passes, symmetric KL).",
+            "Taming Sparsely Activated Transformer with Stochastic Experts", "2110.04260", isCausal: true, new ThorRouterOptions(),
+            d =>
+            [
+                new("granularity", RouterOptionKind.Choice, "what one random draw covers while training", d, o => Granularity(o.Granularity),
+                    (o, v) => o with { Granularity = Granularity((string)v) }, choices: ["batch", "sequence", "token"]),
+                new("eval_granularity", RouterOptionKind.Choice, "what one random draw covers when evaluating (reference inference_level 0 = token, 1 = sequence)", d,
+                    o => Granularity(o.EvalGranularity), (o, v) => o with { EvalGranularity = Granularity((string)v) }, choices: ["batch", "sequence", "token"]),
+            ],
+            (s, o) => new Router(new UniformScorer(s.Experts), new RandomSelector(o.Granularity, o.EvalGranularity))),
     ];
+
+    static string Granularity(RandomGranularity g) => g switch { RandomGranularity.Token => "token", RandomGranularity.Sequence => "sequence", _ => "batch" };
+
+    static RandomGranularity Granularity(string s) => s switch { "token" => RandomGranularity.Token, "sequence" => RandomGranularity.Sequence, _ => RandomGranularity.Batch };
 
     static (int KMin, int KMax) SmoeK(RouterSetup s, SmoeDropoutRouterOptions o) =>
         (o.KMin > 0 ? o.KMin : Math.Max(1, s.Experts / 2), o.KMax > 0 ? o.KMax : s.Experts);

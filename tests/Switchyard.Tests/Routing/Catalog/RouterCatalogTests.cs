@@ -15,7 +15,7 @@ public class RouterCatalogTests
     [Fact]
     public void Entries_EachHasPaperArxivAndDescribedOptions()
     {
-        Assert.Equal(["top-k", "switch", "gshard", "mixtral", "expert-choice", "sigmoid-bias", "hash", "top-p", "adamoe", "smoe-dropout"], RouterCatalog.Names.ToArray());
+        Assert.Equal(["top-k", "switch", "gshard", "mixtral", "expert-choice", "sigmoid-bias", "hash", "top-p", "adamoe", "smoe-dropout", "rmoe", "thor"], RouterCatalog.Names.ToArray());
         foreach (RouterEntry e in RouterCatalog.Entries)
         {
             Assert.Matches(@"^\d{4}\.\d{5}$", e.ArXiv);
@@ -152,6 +152,10 @@ public class RouterCatalogTests
     [InlineData("smoe-dropout", "k_min=6,k_max=5", "option 'k_min' = 6 must be ≤ k_max = 5")]
     [InlineData("smoe-dropout", "eval_k=12", "option 'eval_k' = 12 must be ≤ the 8 experts")]
     [InlineData("smoe-dropout", "k=2", "unknown option 'k'")]
+    [InlineData("rmoe", "k=9", "option 'k' = 9 must be ≤ the 8 experts")]
+    [InlineData("rmoe", "hidden=0", "option 'hidden' = 0 must be int ≥ 1")]
+    [InlineData("thor", "granularity=layer", "must be one of batch, sequence, token")]
+    [InlineData("thor", "k=1", "unknown option 'k'")]
     public void Create_NewMethodsBadOptions_OneClearMessageListingValidOptions(string router, string options, string expected)
     {
         var ex = Assert.Throws<InvalidRouterOptionException>(() => RouterCatalog.Create(router, Setup(), options.Split(',')));
