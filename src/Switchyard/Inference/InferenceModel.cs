@@ -2,7 +2,9 @@ using System.Globalization;
 using Switchyard.Autograd;
 using Switchyard.Experts;
 using Switchyard.Models;
+using Switchyard.Nn;
 using Switchyard.Routing;
+using Switchyard.Routing.Scorers;
 using Switchyard.Routing.Catalog;
 using Switchyard.Routing.Selectors;
 using Switchyard.Tensors;
@@ -247,6 +249,12 @@ public sealed partial class InferenceModel : IDisposable
             if (!r.IsCausal)
                 throw new InvalidRouterOptionException(r.Selector.GetType().Name, "router",
                     "selects among all tokens of a batch (not causal), so it cannot route one token at a time; choose a causal router");
+            // The engine scores from the checkpoint's gate weight and resets its routing tape per layer: a scorer with
+            // trained parameters of its own or state carried across layers (RMoE's GRU) would run with fresh weights
+            // and a zero state, silently giving other outputs than the trained model.
+            if (r.Scorer is Module { } m and not LinearScorer && m.Parameters().Count > 0)
+                throw new InvalidRouterOptionException(r.Scorer.GetType().Name, "router",
+                    $"layer {i}: scores with trained parameters of its own ({m.Parameters().Count}), which the inference engine does not run yet; use the training model's forward pass or a router with a linear gate");
             routers[i] = r;
         }
         // All layers validated before any changes.

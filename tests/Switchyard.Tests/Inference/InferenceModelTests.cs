@@ -305,6 +305,16 @@ public sealed class InferenceModelTests
     }
 
     [Fact]
+    public void SetRouter_ScorerWithOwnParameters_IsRefusedRatherThanRunWithFreshWeights()
+    {
+        using var im = InferenceModel.FromModel(Create("mixtral"));
+        var before = im.LayerRouter(0);
+        var e = Assert.Throws<InvalidRouterOptionException>(() => im.SetRouter("rmoe"));
+        Assert.Contains("trained parameters", e.Message);
+        Assert.Same(before, im.LayerRouter(0));
+    }
+
+    [Fact]
     public void ExpertSource_Custom_IsAskedOnlyForRoutedExperts()
     {
         using var im = InferenceModel.FromModel(Create("mixtral"));
