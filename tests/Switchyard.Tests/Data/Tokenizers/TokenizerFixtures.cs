@@ -13,7 +13,8 @@ namespace Switchyard.Tests.Data.Tokenizers;
 internal static class TokenizerFixtures
 {
     public static readonly string Directory = Path.Combine(AppContext.BaseDirectory, "Data", "Fixtures");
-    static readonly string s_unpacked = Path.Combine(Path.GetTempPath(), "switchyard-tokenizer-fixtures-" + Environment.ProcessId);
+    // Beside the test binaries (reused by later runs, removed with bin/), not one temp folder per test process left behind.
+    static readonly string s_unpacked = Path.Combine(Directory, "unpacked");
     static readonly ConcurrentDictionary<string, Lazy<PretrainedTokenizer>> s_loaded = new();
     static readonly Lazy<Dictionary<string, GoldenCase[]>> s_golden = new(() => ReadGolden(Path.Combine(Directory, "tokenizer-golden.json")));
 
