@@ -37,42 +37,46 @@ internal static unsafe class DotTokens4
         }
     }
 
-    static void Q8_0(byte* w, QuantActivations act, int t0, int cols, float* acc)
+    // The 4-token form of DotQ8_0.V512: the same lanes, FMAs and final reduction per token.
+    static void Q8_0(byte* w, QuantActivations act, int t0, int cols, float* results)
     {
         int blocks = cols / 32;
         sbyte* a = act.Qs + (long)t0 * cols;
         float* ad = act.Scales + (long)t0 * blocks;
-        for (int k = 0; k < Tokens; k++) acc[k] = 0f;
+        sbyte* a1 = a + cols, a2 = a + 2L * cols, a3 = a + 3L * cols;
+        float* ad1 = ad + blocks, ad2 = ad + 2L * blocks, ad3 = ad + 3L * blocks;
+        var acc0 = Vector512<float>.Zero; var acc1 = Vector512<float>.Zero;
+        var acc2 = Vector512<float>.Zero; var acc3 = Vector512<float>.Zero;
         int b = 0;
         for (; b + 2 <= blocks; b += 2)
         {
             byte* wb = w + b * BlockQ8_0.Bytes;
             var q = Vector512.Create(Vector256.Load((sbyte*)(wb + 2)), Vector256.Load((sbyte*)(wb + BlockQ8_0.Bytes + 2)));
-            var abs = Avx512BW.Abs(q);
-            var negative = Vector512.LessThan(q, Vector512<sbyte>.Zero);
             float d0 = QuantMath.HalfToFloat(Unsafe.ReadUnaligned<ushort>(wb));
             float d1 = QuantMath.HalfToFloat(Unsafe.ReadUnaligned<ushort>(wb + BlockQ8_0.Bytes));
-            for (int k = 0; k < Tokens; k++)
-            {
-                var xv = Vector512.Load(a + (long)k * cols + b * 32);
-                var dot = ByteDot.MulAdd(Vector512<int>.Zero, abs, Vector512.ConditionalSelect(negative, -xv, xv));
-                float* dk = ad + (long)k * blocks + b;
-                var (lower, upper) = ByteDot.SumHalves(dot);
-                acc[k] = MathF.FusedMultiplyAdd(lower, d0 * dk[0], acc[k]);
-                acc[k] = MathF.FusedMultiplyAdd(upper, d1 * dk[1], acc[k]);
-            }
+            int at = b * 32;
+            acc0 = Vector512.FusedMultiplyAdd(DotQ8_0.Dot512(q, Vector512.Load(a + at)), Scales(d0, d1, ad + b), acc0);
+            acc1 = Vector512.FusedMultiplyAdd(DotQ8_0.Dot512(q, Vector512.Load(a1 + at)), Scales(d0, d1, ad1 + b), acc1);
+            acc2 = Vector512.FusedMultiplyAdd(DotQ8_0.Dot512(q, Vector512.Load(a2 + at)), Scales(d0, d1, ad2 + b), acc2);
+            acc3 = Vector512.FusedMultiplyAdd(DotQ8_0.Dot512(q, Vector512.Load(a3 + at)), Scales(d0, d1, ad3 + b), acc3);
         }
+        results[0] = Q8_0Finish(w, a, ad, b, blocks, acc0);
+        results[1] = Q8_0Finish(w, a1, ad1, b, blocks, acc1);
+        results[2] = Q8_0Finish(w, a2, ad2, b, blocks, acc2);
+        results[3] = Q8_0Finish(w, a3, ad3, b, blocks, acc3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<float> Scales(float d0, float d1, float* da) =>
+        Vector512.Create(Vector256.Create(d0 * da[0]), Vector256.Create(d1 * da[1]));
+
+    // DotQ8_0.V512's odd tail block (into the even lanes) and final reduction.
+    static float Q8_0Finish(byte* w, sbyte* a, float* ad, int b, int blocks, Vector512<float> acc)
+    {
+        var even = acc.GetLower();
         if (b < blocks)
-        {
-            byte* wb = w + b * BlockQ8_0.Bytes;
-            var q = Vector256.Load((sbyte*)(wb + 2));
-            float d0 = QuantMath.HalfToFloat(Unsafe.ReadUnaligned<ushort>(wb));
-            for (int k = 0; k < Tokens; k++)
-            {
-                var dot = ByteDot.MulAdd(Vector256<int>.Zero, Avx2.Abs(q), Avx2.Sign(Vector256.Load(a + (long)k * cols + b * 32), q));
-                acc[k] = MathF.FusedMultiplyAdd(Vector256.Sum(dot), d0 * ad[(long)k * blocks + b], acc[k]);
-            }
-        }
+            even = Vector256.FusedMultiplyAdd(DotQ8_0.Dot256(w + b * BlockQ8_0.Bytes, a + b * 32), Vector256.Create(DotQ8_0.Scale(w + b * BlockQ8_0.Bytes, ad[b])), even);
+        return DotQ8_0.Reduce(even + acc.GetUpper());
     }
 
     static void Q4_0(byte* w, QuantActivations act, int t0, int cols, float* acc)

@@ -95,8 +95,9 @@ public class QuantMatMulTests
     [Theory, MemberData(nameof(AllTypes))]
     public void Multiply_EveryWidthAndThreadCount_BitIdenticalForQuantTypes(GgmlType type)
     {
-        // Integer block sums are exact and the float steps run in block order at every width, so the
-        // quantized types agree bit for bit across widths; every type agrees across thread counts.
+        // Integer block sums are exact and every width runs the same float steps (block order, or for
+        // Q8_0 the same 16 lanes and final reduction), so the quantized types agree bit for bit across
+        // widths; every type agrees across thread counts. 9 blocks: Q8_0's odd tail block is covered.
         var rng = new Rng(77);
         int tokens = 6, o = 37, i = Block(type) * 9; // 6 tokens: one 4-token group and two single tokens
         byte[] w = RandomWeights(rng, type, o, i, out _);
