@@ -235,10 +235,17 @@ public class SamplerTests
         foreach (var o in new[] { SamplingOptions.Greedy, new SamplingOptions(), new SamplingOptions(0.8f, 40, 0.95f, 0.05f), new SamplingOptions(TopP: 0.9f), new SamplingOptions(MinP: 0.05f) })
         {
             var sampler = new Sampler(o);
-            sampler.Sample(logits); // sizes the scratch
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int n = 0; n < 5; n++) sampler.Sample(logits);
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            for (int n = 0; n < 3; n++) sampler.Sample(logits); // sizes the scratch
+            // The runtime may allocate on this thread once while it re-compiles a hot method (tiering); a sampler
+            // that allocates per call allocates in every round, so the steady state is the quietest round.
+            long least = long.MaxValue;
+            for (int round = 0; round < 3 && least != 0; round++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int n = 0; n < 5; n++) sampler.Sample(logits);
+                least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+            }
+            Assert.Equal(0, least);
         }
     }
 
