@@ -35,7 +35,7 @@ public static partial class CachedAttention
             }
             m[h] = mNew;
             l[h] += VectorMath.ExpShiftStore(new ReadOnlySpan<float>(sc, n), mNew, new Span<float>(sc, n), w);
-            AccumulateRows(sc, v, vStride, n, acch, d, w);
+            WeightedRows.Accumulate(sc, 1, v, vStride, n, acch, d, w);
         }
     }
 

@@ -54,7 +54,7 @@ public static partial class CausalAttention
                         RowTimesTile(dOBase + i * qStride, vt, d, ld, PadKeys(n), dp, w);
                         // p becomes scale·dS = scale·P·(dP − D).
                         for (int t = 0; t < n; t++) p[t] = _scale * p[t] * (dp[t] - rowD[r]);
-                        AccumulateRows(p, 1, kTile, kStride, n, acc + r * d, d, w);
+                        WeightedRows.Accumulate(p, 1, kTile, kStride, n, acc + r * d, d, w);
                     }
                 }
 
@@ -141,8 +141,8 @@ public static partial class CausalAttention
                         {
                             int r0 = Math.Max(0, j0 + t - c0);
                             if (r0 >= rows) break;
-                            AccumulateRows(pBlock + r0 * ld + t, ld, dOBase + (c0 + r0) * qStride, qStride, rows - r0, dvAcc + t * d, d, w);
-                            AccumulateRows(dsBlock + r0 * ld + t, ld, qBase + (c0 + r0) * qStride, qStride, rows - r0, dkAcc + t * d, d, w);
+                            WeightedRows.Accumulate(pBlock + r0 * ld + t, ld, dOBase + (c0 + r0) * qStride, qStride, rows - r0, dvAcc + t * d, d, w);
+                            WeightedRows.Accumulate(dsBlock + r0 * ld + t, ld, qBase + (c0 + r0) * qStride, qStride, rows - r0, dkAcc + t * d, d, w);
                         }
                     }
                 }

@@ -66,7 +66,7 @@ public static partial class CausalAttention
                         }
                         m[r] = mNew;
                         l[r] += ExpShiftSum(scores, n, mNew, w);
-                        AccumulateRows(scores, 1, vTile, kStride, n, acci, d, w);
+                        WeightedRows.Accumulate(scores, 1, vTile, kStride, n, acci, d, w);
                     }
                 }
 
