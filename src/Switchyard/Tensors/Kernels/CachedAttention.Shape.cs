@@ -15,12 +15,7 @@ public static partial class CachedAttention
         {
             ThrowHelper.CheckNonNegative(tokens);
             ThrowHelper.CheckNonNegative(startPosition);
-            ThrowHelper.CheckAtLeast(qHeads, 1);
-            ThrowHelper.CheckAtLeast(kvHeads, 1);
-            ThrowHelper.CheckAtLeast(headDim, 1);
-            if (qHeads % kvHeads != 0)
-                throw new ArgumentException(
-                    $"qHeads ({qHeads}) must be a multiple of kvHeads ({kvHeads}) for grouped-query attention.", nameof(qHeads));
+            ThrowHelper.CheckHeads(qHeads, kvHeads, headDim);
             if ((long)startPosition + tokens > int.MaxValue)
                 throw new ArgumentOutOfRangeException(nameof(startPosition), startPosition,
                     $"startPosition {startPosition} + tokens {tokens} exceeds the largest position.");

@@ -15,12 +15,7 @@ public static partial class CausalAttention
         {
             ThrowHelper.CheckNonNegative(batch);
             ThrowHelper.CheckNonNegative(seq);
-            ThrowHelper.CheckAtLeast(qHeads, 1);
-            ThrowHelper.CheckAtLeast(kvHeads, 1);
-            ThrowHelper.CheckAtLeast(headDim, 1);
-            if (qHeads % kvHeads != 0)
-                throw new ArgumentException(
-                    $"qHeads ({qHeads}) must be a multiple of kvHeads ({kvHeads}) for grouped-query attention.", nameof(qHeads));
+            ThrowHelper.CheckHeads(qHeads, kvHeads, headDim);
             Batch = batch; Seq = seq; QHeads = qHeads; KvHeads = kvHeads; HeadDim = headDim;
             Group = qHeads / kvHeads;
         }

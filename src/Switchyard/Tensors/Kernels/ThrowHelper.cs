@@ -54,6 +54,17 @@ internal static class ThrowHelper
         if (value < min) ThrowBelow(param, value, min);
     }
 
+    /// <summary>Checks grouped-query head sizes: each at least 1 and <paramref name="qHeads"/> a multiple of <paramref name="kvHeads"/>.</summary>
+    public static void CheckHeads(int qHeads, int kvHeads, int headDim)
+    {
+        CheckAtLeast(qHeads, 1);
+        CheckAtLeast(kvHeads, 1);
+        CheckAtLeast(headDim, 1);
+        if (qHeads % kvHeads != 0)
+            throw new ArgumentException(
+                $"qHeads ({qHeads}) must be a multiple of kvHeads ({kvHeads}) for grouped-query attention.", nameof(qHeads));
+    }
+
     /// <summary>Throws unless <paramref name="value"/> is finite and ≥ 0 (NaN fails).</summary>
     public static void CheckFiniteNonNegative(float value, [CallerArgumentExpression(nameof(value))] string param = "")
     {
