@@ -58,16 +58,20 @@ internal static class ReproduceCommand
             var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape($"{rep.Name}: {r.Steps} steps, {n} seeds"))
                 .AddColumn("arm").AddColumn(new TableColumn("val loss").RightAligned()).AddColumn(new TableColumn("experts/tok").RightAligned())
                 .AddColumn(new TableColumn("FFN MFLOP/tok").RightAligned());
-            foreach (var row in new[] { res.Method, res.Baseline })
-                table.AddRow(Markup.Escape(row.Router), $"{row.ValLossMean:F4} ± {row.ValLossStd:F4}",
-                    row.IsDense ? "—" : $"{row.ExpertsPerToken:F2}", $"{row.ExpertFlopsPerToken / 1e6:F2}");
+            ComparisonRow[] rows = [res.Method, res.Baseline, .. res.Ablations];
+            string[] metrics = [.. rows.SelectMany(x => x.Metrics.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+            foreach (string m in metrics) table.AddColumn(new TableColumn(Markup.Escape(m)).RightAligned());
+            foreach (var row in rows)
+                table.AddRow([Markup.Escape(row.Router), $"{row.ValLossMean:F4} ± {row.ValLossStd:F4}",
+                    row.IsDense ? "—" : $"{row.ExpertsPerToken:F2}", $"{row.ExpertFlopsPerToken / 1e6:F2}",
+                    .. metrics.Select(m => double.IsNaN(row.MetricMean(m)) ? "—" : row.MetricMean(m).ToString("G4", System.Globalization.CultureInfo.InvariantCulture))]);
             console.Write(table);
             console.MarkupLine($"paper:    {Markup.Escape($"{rep.Paper} (arXiv {rep.ArXiv})")}");
             console.MarkupLine($"claim:    {Markup.Escape(rep.Claim)}");
             console.MarkupLine($"measured: {Markup.Escape(res.MeasuredText)}");
             console.MarkupLine($"verdict:  {Markup.Escape(res.VerdictText)}");
             console.MarkupLine($"results:  {Markup.Escape(Path.Combine(folder, ReproductionResult.ResultsFile))}");
-            console.MarkupLine($"plot:     {Markup.Escape(ComparisonPlot.Write(folder, [res.Method, res.Baseline], r.Steps))}");
+            console.MarkupLine($"plot:     {Markup.Escape(ComparisonPlot.Write(folder, rows, r.Steps))}");
             return 0;
         });
         return command;

@@ -1,4 +1,5 @@
 using Switchyard.Autograd;
+using Switchyard.Experts;
 using Switchyard.Nn;
 
 namespace Switchyard.Models;
@@ -19,4 +20,11 @@ public abstract class FeedForwardBlock : Module
     /// Auxiliary losses go to <paramref name="context"/>.<see cref="LayerContext.Losses"/>.
     /// </summary>
     public abstract Var Forward(Tape tape, Var x, in LayerContext context);
+
+    /// <summary>
+    /// The routed MoE layers inside this block, in call order (none for a dense block; one for
+    /// <see cref="MoeFeedForward"/>; several for blocks that route more than once): the trainer reads their
+    /// statistics and runs their balancers' after-step updates.
+    /// </summary>
+    public virtual IEnumerable<MoeLayer> RoutedLayers => [];
 }

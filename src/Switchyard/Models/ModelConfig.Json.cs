@@ -183,6 +183,8 @@ public sealed partial record ModelConfig
         if (o.Router is not null) fields["router"] = () => w.WriteStringValue(o.Router);
         if (o.RouterOptions is { } ro) fields["router_options"] = () => ro.WriteTo(w);
         if (o.QkNorm is { } qk) fields["qk_norm"] = () => w.WriteStringValue(QkNormName(qk));
+        if (o.Block is not null) fields["block"] = () => w.WriteStringValue(o.Block);
+        if (o.BlockOptions is { } bo) fields["block_options"] = () => bo.WriteTo(w);
         if (o.Layers.Count > 0)
             fields["layers"] = () =>
             {
@@ -358,9 +360,11 @@ public sealed partial record ModelConfig
                     "router_options" => o with { RouterOptions = Options(n, p.Value) },
                     "qk_norm" => o with { QkNorm = QkNorm(n, p.Value) },
                     "layers" => o with { Layers = Layers(n, p.Value) },
+                    "block" => o with { Block = p.Value.ValueKind == JsonValueKind.Null ? null : String(n, p.Value) },
+                    "block_options" => o with { BlockOptions = Options(n, p.Value) },
                     _ => o,
                 };
-                if (p.Name is not ("router" or "router_options" or "qk_norm" or "layers")) unknown[p.Name] = p.Value.Clone();
+                if (p.Name is not ("router" or "router_options" or "qk_norm" or "layers" or "block" or "block_options")) unknown[p.Name] = p.Value.Clone();
             }
             return o with { UnknownFields = unknown };
         }

@@ -95,5 +95,7 @@ public sealed partial record ModelConfig
             throw new InvalidConfigException(path, "use_sliding_window", "false (sliding-window attention is not implemented)", "true");
         if (UnknownFields.TryGetValue("mlp_bias", out var mb) && mb.ValueKind == JsonValueKind.True)
             throw new InvalidConfigException(path, "mlp_bias", "false (MLP biases are not implemented)", "true");
+        if (Switchyard?.Block is { } block && !MoeBlockCatalog.Names.Contains(block))
+            throw new InvalidConfigException(path, "switchyard.block", $"one of {string.Join(", ", MoeBlockCatalog.Names.Select(n => $"\"{n}\""))}", $"\"{block}\"");
     }
 }

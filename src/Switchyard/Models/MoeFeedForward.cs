@@ -35,15 +35,15 @@ public sealed class MoeFeedForward : FeedForwardBlock
         _routing = new RoutingContext(new Rng(0));
     }
 
-    /// <summary>The factory <see cref="DecoderModel"/> takes: MoE layers as <see cref="MoeFeedForward"/>, dense ones as <see cref="FeedForwardBlocks.Dense"/>.</summary>
-    public static FeedForwardFactory Factory { get; } = FeedForwardBlocks.WithMoe((layer, config, rng) => Create(layer, config, rng));
+    /// <summary>The factory <see cref="DecoderModel"/> takes: MoE layers as the config's <see cref="MoeBlockCatalog"/> block (default <see cref="MoeFeedForward"/>), dense ones as <see cref="FeedForwardBlocks.Dense"/>.</summary>
+    public static FeedForwardFactory Factory { get; } = FeedForwardBlocks.WithMoe((layer, config, rng) => MoeBlockCatalog.Create(layer, config, rng));
 
     /// <summary>
     /// <see cref="Factory"/> for routers that need the training corpus's token frequencies
     /// (frequency-balanced hash routing): <paramref name="tokenCounts"/> is indexed by token id.
     /// </summary>
     public static FeedForwardFactory FactoryWithTokenCounts(ReadOnlyMemory<long> tokenCounts) =>
-        FeedForwardBlocks.WithMoe((layer, config, rng) => Create(layer, config, rng, tokenCounts));
+        FeedForwardBlocks.WithMoe((layer, config, rng) => MoeBlockCatalog.Create(layer, config, rng, tokenCounts));
 
     /// <summary>Builds the MoE block of layer <paramref name="layer"/> of <paramref name="config"/>.</summary>
     /// <exception cref="UnknownRouterException">The layer names an unknown router.</exception>
@@ -86,11 +86,27 @@ public sealed class MoeFeedForward : FeedForwardBlock
         return new MoeFeedForward(moe);
     }
 
+    /// <summary>
+    /// Copies what the caller put on the model's routing context besides the per-pass fields: side ids
+    /// (task, language, modality, role per token) and the forced-routing override.
+    /// </summary>
+    internal static void CopySideInformation(RoutingContext? from, RoutingContext to)
+    {
+        to.TaskIds = from?.TaskIds ?? default;
+        to.LanguageIds = from?.LanguageIds ?? default;
+        to.ModalityIds = from?.ModalityIds ?? default;
+        to.TokenRoles = from?.TokenRoles ?? default;
+        to.Override = from?.Override;
+    }
+
     /// <summary>The wrapped layer: router, experts and the statistics of the last call.</summary>
     public MoeLayer Layer { get; }
 
     /// <inheritdoc/>
     public override int HiddenSize => Layer.ModelDim;
+
+    /// <inheritdoc/>
+    public override IEnumerable<MoeLayer> RoutedLayers => [Layer];
 
     /// <inheritdoc/>
     public override Var Forward(Tape tape, Var x, in LayerContext context)
@@ -105,6 +121,7 @@ public sealed class MoeFeedForward : FeedForwardBlock
         _routing.Step = context.Routing?.Step ?? 0; // step-dependent routing (SMoE-Dropout's k schedule)
         _routing.TotalSteps = context.Routing?.TotalSteps ?? 0;
         _routing.State = context.Routing?.State; // cross-layer router state (RMoE's GRU hidden), reset by the model per pass
+        CopySideInformation(context.Routing, _routing);
         _aux.Clear();
         Var y = Layer.Forward(tape, x, _routing, _aux);
         // The router returns its balancers' coefficient-weighted sum; the parts are in Statistics.AuxLosses.

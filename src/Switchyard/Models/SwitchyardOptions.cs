@@ -13,6 +13,8 @@ namespace Switchyard.Models;
 ///   "router": "top-k",                       // router catalog name for every MoE layer
 ///   "router_options": { "k": 2 },            // passed to the catalog factory as is
 ///   "qk_norm": "per_head",                   // none | per_head | full: overrides the architecture's
+///   "block": "moe",                          // MoE block kind of MoE layers (MoeBlockCatalog)
+///   "block_options": { },                    // passed to that block's builder as is
 ///   "layers": [ { "index": 0, "kind": "dense" }, { "index": 2, "router": "hash" } ]
 /// }
 /// </code>
@@ -25,6 +27,12 @@ public sealed record SwitchyardOptions
 
     /// <summary>Options object for <see cref="Router"/>, or null.</summary>
     public JsonElement? RouterOptions { get; init; }
+
+    /// <summary>MoE block kind (<see cref="MoeBlockCatalog"/>) of the MoE layers, or null for <see cref="MoeBlockCatalog.Default"/>.</summary>
+    public string? Block { get; init; }
+
+    /// <summary>Options object for <see cref="Block"/> (interpreted by that block's builder), or null.</summary>
+    public JsonElement? BlockOptions { get; init; }
 
     /// <summary>Explicit q/k norm, or null for the architecture's.</summary>
     public QkNormKind? QkNorm { get; init; }

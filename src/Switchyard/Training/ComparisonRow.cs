@@ -21,6 +21,15 @@ public sealed record ComparisonRow(
     /// <summary>Final validation loss of each seed, in seed order (seed, seed+1, …): what <see cref="PairedDifference"/> pairs.</summary>
     public IReadOnlyList<double> ValLosses { get; init; } = [];
 
+    /// <summary>
+    /// Further measurements of each seed's run (name → one value per seed, in seed order), e.g. a routing-fluctuation
+    /// rate or a task purity that a reproduction's <see cref="RouterComparison.RunMeasure"/> computed; empty when none.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<double>> Metrics { get; init; } = new Dictionary<string, IReadOnlyList<double>>();
+
+    /// <summary>Mean over seeds of metric <paramref name="name"/>, or NaN when this row has none.</summary>
+    public double MetricMean(string name) => Metrics.TryGetValue(name, out var v) && v.Count > 0 ? v.Average() : double.NaN;
+
     /// <summary>Whether this row is the dense control rather than a router.</summary>
     public bool IsDense => Router == RouterComparison.Dense;
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Switchyard.Data;
 using Switchyard.Models;
 
 namespace Switchyard.Training;
@@ -26,7 +27,7 @@ public sealed record Recipe
     /// <summary>Per-layer router overrides (index, router name, options).</summary>
     public IReadOnlyList<LayerOverride> RouterLayers { get; init; } = [];
 
-    /// <summary>Data mixture; only <c>bundled</c> (Brown + UDHR + synthetic tasks) for now.</summary>
+    /// <summary>Data mixture name (<see cref="MixtureCatalog"/>; default <c>bundled</c>: Brown + UDHR + synthetic tasks).</summary>
     public string Mixture { get; init; } = "bundled";
 
     /// <summary><c>byte</c> or <c>bpe</c> (trained on the training split at start).</summary>
@@ -77,6 +78,12 @@ public sealed record Recipe
     /// CE₁ + CE₂ + α·symKL halved, so the gradient scale (and clipping) matches a single pass. 0 = off (one pass).
     /// </summary>
     public double ConsistencyAlpha { get; init; }
+
+    /// <summary>Initial weights from another run (optionally converted), or null for a fresh initialisation.</summary>
+    public RecipeInit? Init { get; init; }
+
+    /// <summary>Which parameters the optimizer updates; the others stay frozen.</summary>
+    public TrainableScope Trainable { get; init; } = TrainableScope.All;
 
     /// <summary>Evaluate every this many steps (and at the end); 0 = only at the end.</summary>
     public int EvalInterval { get; init; } = 100;

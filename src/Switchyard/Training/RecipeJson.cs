@@ -123,10 +123,26 @@ public static class RecipeJson
             w.WriteNumber("seed", recipe.Seed);
             w.WriteNumber("threads", recipe.Threads);
             if (recipe.Out is null) w.WriteNull("out"); else w.WriteString("out", recipe.Out);
+            if (recipe.Init is { } init)
+            {
+                w.WriteStartObject("init");
+                w.WriteString("from", init.From);
+                if (init.Conversion is not null) w.WriteString("conversion", init.Conversion);
+                if (init.Options is { } io) { w.WritePropertyName("options"); io.WriteTo(w); }
+                w.WriteEndObject();
+            }
+            if (recipe.Trainable != TrainableScope.All) w.WriteString("trainable", TrainableName(recipe.Trainable));
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
     }
+
+    static string TrainableName(TrainableScope scope) => scope switch
+    {
+        TrainableScope.Routers => "routers",
+        TrainableScope.Moe => "moe",
+        _ => "all",
+    };
 
     /// <summary>The vocabulary size of tokenizer <paramref name="tokenizer"/> as the recipe sets it up.</summary>
     internal static int TokenizerVocab(string tokenizer, int bpeVocab) => tokenizer == "bpe" ? bpeVocab : ByteTokenizer.Instance.VocabSize;
@@ -248,7 +264,7 @@ public static class RecipeJson
         public Recipe Read(JsonElement root, Recipe? over)
         {
             if (root.ValueKind != JsonValueKind.Object) throw new InvalidRecipeException(source, 1, $"a recipe must be a JSON object, found {root.ValueKind.ToString().ToLowerInvariant()}");
-            Known(root, "", "name", "model", "router", "data", "steps", "optimizer", "schedule", "clip_norm", "consistency", "eval", "checkpoint_interval", "seed", "threads", "out");
+            Known(root, "", "name", "model", "router", "data", "steps", "optimizer", "schedule", "clip_norm", "consistency", "eval", "checkpoint_interval", "seed", "threads", "out", "init", "trainable");
             string name = over?.Name ?? "run";
             string? routerName = over?.Router; JsonElement? routerOptions = over?.RouterOptions; IReadOnlyList<LayerOverride> routerLayers = over?.RouterLayers ?? [];
             string mixture = over?.Mixture ?? "bundled", tokenizer = over?.Tokenizer ?? "byte";
@@ -259,6 +275,7 @@ public static class RecipeJson
             int evalInterval = over?.EvalInterval ?? 100, evalBatches = over?.EvalBatches ?? 8, ckpt = over?.CheckpointInterval ?? 0, threads = over?.Threads ?? 0;
             ulong seed = over?.Seed ?? 1; string? outDir = over?.Out;
             double consistency = over?.ConsistencyAlpha ?? 0;
+            RecipeInit? init = over?.Init; TrainableScope trainable = over?.Trainable ?? TrainableScope.All;
 
             foreach (var p in root.EnumerateObject())
             {
@@ -282,6 +299,23 @@ public static class RecipeJson
                         break;
                     case "threads": threads = Int(v, "threads", 0); break;
                     case "out": outDir = v.ValueKind == JsonValueKind.Null ? null : Text(v, "out"); break;
+                    case "trainable":
+                        trainable = Choice(v, "trainable", "all", "routers", "moe") switch { "routers" => TrainableScope.Routers, "moe" => TrainableScope.Moe, _ => TrainableScope.All };
+                        break;
+                    case "init":
+                        if (v.ValueKind == JsonValueKind.Null) { init = null; break; }
+                        Known(Object(v, "init"), "init.", "from", "conversion", "options");
+                        if (!v.TryGetProperty("from", out var from)) throw Fail("init", "'init.from' is required (a run directory, or arm:LABEL inside a reproduction)");
+                        string? conversion = null;
+                        if (v.TryGetProperty("conversion", out var conv))
+                        {
+                            conversion = Text(conv, "init.conversion");
+                            if (!ModelConversions.Names.Contains(conversion))
+                                throw Fail("init.conversion", $"'init.conversion' must be one of {string.Join(", ", ModelConversions.Names.Select(n => $"\"{n}\""))}, found {Found(conv)}");
+                        }
+                        JsonElement? initOptions = v.TryGetProperty("options", out var io) && io.ValueKind != JsonValueKind.Null ? Object(io, "init.options").Clone() : null;
+                        init = new RecipeInit(Text(from, "init.from"), conversion, initOptions);
+                        break;
                     case "data":
                         Known(Object(v, "data"), "data.", "mixture", "tokenizer", "bpe_vocab_size", "seq_len", "batch_size", "validation_fraction");
                         foreach (var q in v.EnumerateObject())
@@ -289,7 +323,7 @@ public static class RecipeJson
                             string path = "data." + q.Name;
                             switch (q.Name)
                             {
-                                case "mixture": mixture = Choice(q.Value, path, "bundled"); break;
+                                case "mixture": mixture = Choice(q.Value, path, [.. MixtureCatalog.Names]); break;
                                 case "tokenizer": tokenizer = Choice(q.Value, path, "byte", "bpe"); break;
                                 case "bpe_vocab_size": bpe = Int(q.Value, path, 260); break;
                                 case "seq_len": seqLen = Int(q.Value, path, 2); break;
@@ -350,7 +384,7 @@ public static class RecipeJson
                 Mixture = mixture, Tokenizer = tokenizer, BpeVocabSize = bpe, ValidationFraction = valFrac, SeqLen = seqLen, BatchSize = batch,
                 Steps = steps, LearningRate = lr, Beta1 = b1, Beta2 = b2, Eps = eps, WeightDecay = wd, WarmupSteps = warmup, MinLearningRate = minLr,
                 ClipNorm = clip, EvalInterval = evalInterval, EvalBatches = evalBatches, CheckpointInterval = ckpt, Seed = seed, Threads = threads, Out = outDir,
-                ConsistencyAlpha = consistency,
+                ConsistencyAlpha = consistency, Init = init, Trainable = trainable,
             };
         }
 

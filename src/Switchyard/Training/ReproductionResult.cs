@@ -17,6 +17,25 @@ public sealed record ReproductionResult(Reproduction Reproduction, ComparisonRow
     /// <summary>The results file inside <see cref="Directory"/>.</summary>
     public const string ResultsFile = "reproduce.json";
 
+    /// <summary>The rows of the reproduction's further arms (<see cref="Reproduction.Ablations"/>), reported, not judged.</summary>
+    public IReadOnlyList<ComparisonRow> Ablations { get; init; } = [];
+
+    /// <summary>Method − baseline per seed of the claim's <see cref="Reproduction.Metric"/>; empty when the claim has none or it was not measured.</summary>
+    public PairedDifference MetricPaired
+    {
+        get
+        {
+            if (Reproduction.Metric is not { } m || !Method.Metrics.TryGetValue(m.Name, out var a) || !Baseline.Metrics.TryGetValue(m.Name, out var b)) return new PairedDifference([]);
+            int n = Math.Min(a.Count, b.Count);
+            var d = new double[n];
+            for (int i = 0; i < n; i++) d[i] = a[i] - b[i];
+            return new PairedDifference(d);
+        }
+    }
+
+    /// <summary>The claim's metric part: the mean paired difference goes the claimed way (true when the claim has no metric).</summary>
+    public bool MetricHolds => Reproduction.Metric is not { } m || (MetricPaired is { Count: > 0 } p && (m.HigherIsBetter ? p.Mean > 0 : p.Mean < 0));
+
     /// <summary>Baseline minus method loss: positive when the method is better.</summary>
     public double Difference => Baseline.ValLossMean - Method.ValLossMean;
 
@@ -47,13 +66,19 @@ public sealed record ReproductionResult(Reproduction Reproduction, ComparisonRow
     public double FlopsRatio => Baseline.ExpertFlopsPerToken > 0 ? Method.ExpertFlopsPerToken / Baseline.ExpertFlopsPerToken : double.NaN;
 
     /// <summary>
-    /// Reproduced when both parts hold; partly when the loss part holds but not the cost part, or the cost
-    /// part holds and the loss part only within noise; else not reproduced (cheaper but clearly worse is not the claim).
+    /// Without a metric: reproduced when the loss and cost parts hold; partly when the loss part holds but not the
+    /// cost part, or the cost part holds and the loss part only within noise; else not reproduced (cheaper but clearly
+    /// worse is not the claim). With a metric (<see cref="Reproduction.Metric"/>), the metric is the claim and the loss
+    /// its guard: reproduced when the metric and cost parts hold and the loss is no worse beyond noise; partly when
+    /// only the metric part holds, or the metric fails but the loss and cost parts hold; else not reproduced.
     /// </summary>
-    public ReproductionVerdict Verdict =>
-        LossHolds && CostHolds ? ReproductionVerdict.Reproduced
-        : LossHolds || (LossWithinNoise && CostHolds) ? ReproductionVerdict.Partly
-        : ReproductionVerdict.NotReproduced;
+    public ReproductionVerdict Verdict => Reproduction.Metric is null
+        ? LossHolds && CostHolds ? ReproductionVerdict.Reproduced
+            : LossHolds || (LossWithinNoise && CostHolds) ? ReproductionVerdict.Partly
+            : ReproductionVerdict.NotReproduced
+        : MetricHolds && CostHolds && (LossHolds || LossWithinNoise) ? ReproductionVerdict.Reproduced
+            : MetricHolds || (LossHolds && CostHolds) ? ReproductionVerdict.Partly
+            : ReproductionVerdict.NotReproduced;
 
     /// <summary>The verdict as docs/methods.md writes it.</summary>
     public string VerdictText => Verdict switch
@@ -75,7 +100,9 @@ public sealed record ReproductionResult(Reproduction Reproduction, ComparisonRow
                 : string.Format(c, "{0:F2} vs {1:F2} experts/token", Method.ExpertsPerToken, Baseline.ExpertsPerToken);
             return string.Format(c, "val loss {0:F3} ± {1:F3} vs {2} {3:F3} ± {4:F3} ({5} by {6:F3} nats, {7}); {8}; {9}; expert FLOPs ×{10:F2}; {11} seeds × {12} steps",
                 Method.ValLossMean, Method.ValLossStd, Baseline.Router, Baseline.ValLossMean, Baseline.ValLossStd,
-                Difference >= 0 ? "better" : "worse", Math.Abs(Difference), spread, Paired, epTok, FlopsRatio, Method.Seeds, Reproduction.Recipe.Steps);
+                Difference >= 0 ? "better" : "worse", Math.Abs(Difference), spread, Paired, epTok, FlopsRatio, Method.Seeds, Reproduction.Recipe.Steps)
+                + (Reproduction.Metric is { } m ? string.Format(c, "; {0} {1:G4} vs {2:G4} ({3}, claim: {4})", m.Name, Method.MetricMean(m.Name),
+                    Baseline.MetricMean(m.Name), MetricPaired, m.HigherIsBetter ? "higher" : "lower") : "");
         }
     }
 
@@ -105,6 +132,26 @@ public sealed record ReproductionResult(Reproduction Reproduction, ComparisonRow
             w.WriteNumber("std", paired.Std);
             w.WriteNumber("seeds_favouring_method", paired.SeedsFavouringMethod);
             w.WriteEndObject();
+            if (Reproduction.Metric is { } metric)
+            {
+                w.WriteStartObject("metric");
+                w.WriteString("name", metric.Name);
+                w.WriteString("better", metric.HigherIsBetter ? "higher" : "lower");
+                PairedDifference mp = MetricPaired;
+                w.WriteStartArray("differences");
+                foreach (double d in mp.Differences) w.WriteNumberValue(d);
+                w.WriteEndArray();
+                if (mp.Count == 0) w.WriteNull("mean"); else w.WriteNumber("mean", mp.Mean);
+                w.WriteNumber("std", mp.Std);
+                w.WriteBoolean("holds", MetricHolds);
+                w.WriteEndObject();
+            }
+            if (Ablations.Count > 0)
+            {
+                w.WriteStartArray("ablations");
+                foreach (var a in Ablations) { w.WriteStartObject(); RowFields(w, a); w.WriteEndObject(); }
+                w.WriteEndArray();
+            }
             w.WriteBoolean("loss_holds", LossHolds);
             w.WriteBoolean("loss_within_noise", LossWithinNoise);
             if (Reproduction.MaxExpertsPerToken is { } max) w.WriteNumber("max_experts_per_token", max); else w.WriteNull("max_experts_per_token");
@@ -122,6 +169,12 @@ public sealed record ReproductionResult(Reproduction Reproduction, ComparisonRow
     static void Row(Utf8JsonWriter w, string name, ComparisonRow r)
     {
         w.WriteStartObject(name);
+        RowFields(w, r);
+        w.WriteEndObject();
+    }
+
+    static void RowFields(Utf8JsonWriter w, ComparisonRow r)
+    {
         w.WriteString("label", r.Router);
         w.WriteNumber("val_loss_mean", r.ValLossMean);
         w.WriteNumber("val_loss_std", r.ValLossStd);
@@ -133,6 +186,13 @@ public sealed record ReproductionResult(Reproduction Reproduction, ComparisonRow
         w.WriteStartArray("runs");
         foreach (string d in r.RunDirectories) w.WriteStringValue(d);
         w.WriteEndArray();
+        w.WriteStartObject("metrics");
+        foreach (var (metric, values) in r.Metrics.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            w.WriteStartArray(metric);
+            foreach (double v in values) w.WriteNumberValue(v);
+            w.WriteEndArray();
+        }
         w.WriteEndObject();
     }
 }

@@ -12,6 +12,12 @@ namespace Switchyard.Training;
 /// </summary>
 public static class RouterComparison
 {
+    /// <summary>
+    /// Measures one finished run (its arm, the run's own recipe with seed and directory, and its result): name → value,
+    /// collected per seed into <see cref="ComparisonRow.Metrics"/>. A reproduction uses it for claims that are not a loss.
+    /// </summary>
+    public delegate IReadOnlyDictionary<string, double> RunMeasure(ComparisonArm arm, Recipe run, TrainResult result);
+
     /// <summary>The results file inside the comparison directory.</summary>
     public const string ResultsFile = "compare.json";
 
@@ -82,8 +88,13 @@ public static class RouterComparison
     /// <see cref="Dense"/> is reported as the dense control. <paramref name="recipe"/> names the comparison in <c>compare.json</c>.
     /// </summary>
     /// <exception cref="InvalidRecipeException">No arm, seeds &lt; 1, or the directory is not empty.</exception>
+    /// <remarks>
+    /// An arm whose recipe starts from <c>"init": { "from": "arm:LABEL" }</c> starts from the same seed's run of arm LABEL,
+    /// which therefore runs first (rows keep the arms' order). <paramref name="measure"/>, when given, runs after each run.
+    /// </remarks>
     public static IReadOnlyList<ComparisonRow> Run(Recipe recipe, IReadOnlyList<ComparisonArm> arms, int seeds, string directory,
-        TrainOptions? options = null, Action<string, ulong, int, int>? started = null, IProgress<TrainStep>? progress = null, CancellationToken cancel = default)
+        TrainOptions? options = null, Action<string, ulong, int, int>? started = null, IProgress<TrainStep>? progress = null, CancellationToken cancel = default,
+        RunMeasure? measure = null)
     {
         ArgumentNullException.ThrowIfNull(recipe);
         ArgumentNullException.ThrowIfNull(arms);
@@ -93,20 +104,27 @@ public static class RouterComparison
             throw new InvalidRecipeException("out", 0, $"'{directory}' exists and is not empty");
         Directory.CreateDirectory(directory);
 
-        var rows = new List<ComparisonRow>();
+        var rowsByLabel = new Dictionary<string, ComparisonRow>(StringComparer.Ordinal);
         int index = 0, total = arms.Count * seeds;
-        foreach (var (router, routed) in arms)
+        foreach (var arm in RunOrder(arms))
         {
+            var (router, routed) = arm;
             var results = new List<TrainResult>();
             var curves = new List<CurveRecorder>();
+            var metrics = new Dictionary<string, List<double>>(StringComparer.Ordinal);
             for (int s = 0; s < seeds && !cancel.IsCancellationRequested; s++)
             {
                 ulong seed = routed.Seed + (ulong)s;
                 started?.Invoke(router, seed, index++, total);
                 var r = routed with { Seed = seed, Name = $"{router}-seed{seed}", Out = Path.Combine(directory, $"{router}-seed{seed}") };
+                if (r.Init?.FromArm is { } from) r = r with { Init = r.Init with { From = Path.Combine(directory, $"{from}-seed{seed}") } };
                 var curve = new CurveRecorder(progress);
-                results.Add(Trainer.Run(r, options, curve, cancel));
+                TrainResult result = Trainer.Run(r, options, curve, cancel);
+                results.Add(result);
                 curves.Add(curve);
+                if (measure is not null)
+                    foreach (var (name, value) in measure(arm, r, result))
+                        (metrics.TryGetValue(name, out var list) ? list : metrics[name] = []).Add(value);
             }
             if (results.Count == 0) break;
             double[] losses = [.. results.Select(x => x.Validation?.Loss ?? double.NaN)];
@@ -114,16 +132,47 @@ public static class RouterComparison
             double std = losses.Length < 2 ? 0 : Math.Sqrt(losses.Sum(l => (l - mean) * (l - mean)) / (losses.Length - 1));
             static double Mean(IEnumerable<double> xs) => xs.DefaultIfEmpty(0).Average();
             bool dense = router == Dense;
-            rows.Add(new ComparisonRow(router, results.Count, mean, std,
+            rowsByLabel[router] = new ComparisonRow(router, results.Count, mean, std,
                 dense ? double.NaN : Mean(results.Select(x => Mean(x.Layers.Select(l => (double)l.ExpertsPerToken)))),
                 dense ? DenseFfnFlopsPerToken(routed.Model) : Mean(results.Select(x => x.Layers.Sum(l => l.FlopsPerToken))),
                 Mean(results.Select(x => Mean(x.Layers.Select(l => (double)l.LoadCv)))),
                 Mean(results.Select(x => Mean(x.Layers.Select(l => (double)l.DroppedFraction)))),
                 Mean(results.Select(x => x.TokensPerSecond)),
-                [.. results.Select(x => x.RunDirectory)], CurveRecorder.MeanTrain(curves), CurveRecorder.MeanValidation(curves)) { ValLosses = losses });
+                [.. results.Select(x => x.RunDirectory)], CurveRecorder.MeanTrain(curves), CurveRecorder.MeanValidation(curves))
+            {
+                ValLosses = losses,
+                Metrics = metrics.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<double>)kv.Value, StringComparer.Ordinal),
+            };
         }
+        List<ComparisonRow> rows = [.. arms.Where(a => rowsByLabel.ContainsKey(a.Label)).Select(a => rowsByLabel[a.Label])];
         Write(Path.Combine(directory, ResultsFile), recipe, rows);
         return rows;
+    }
+
+    // Arms in declaration order, except that an arm another one starts from (init.from = arm:LABEL) runs before it.
+    static IReadOnlyList<ComparisonArm> RunOrder(IReadOnlyList<ComparisonArm> arms)
+    {
+        var byLabel = new Dictionary<string, ComparisonArm>(StringComparer.Ordinal);
+        foreach (var a in arms)
+            if (!byLabel.TryAdd(a.Label, a)) throw new InvalidRecipeException("arms", 0, $"two arms are labelled '{a.Label}'");
+        var order = new List<ComparisonArm>();
+        var state = new Dictionary<string, bool>(StringComparer.Ordinal); // false = visiting, true = placed
+        void Visit(ComparisonArm a)
+        {
+            if (state.TryGetValue(a.Label, out bool placed))
+            {
+                if (!placed) throw new InvalidRecipeException("init.from", 0, $"arm '{a.Label}' starts from itself through a cycle of 'arm:' references");
+                return;
+            }
+            state[a.Label] = false;
+            if (a.Recipe.Init?.FromArm is { } from)
+                Visit(byLabel.TryGetValue(from, out var dep) ? dep
+                    : throw new InvalidRecipeException("init.from", 0, $"arm '{a.Label}' starts from 'arm:{from}', but the arms are {string.Join(", ", byLabel.Keys)}"));
+            state[a.Label] = true;
+            order.Add(a);
+        }
+        foreach (var a in arms) Visit(a);
+        return order;
     }
 
     static void Write(string path, Recipe recipe, IReadOnlyList<ComparisonRow> rows)
@@ -151,6 +200,20 @@ public static class RouterComparison
                 if (r.IsDense) { w.WriteNull("load_cv"); w.WriteNull("dropped"); }
                 else { w.WriteNumber("load_cv", r.LoadCv); w.WriteNumber("dropped", r.DroppedFraction); }
                 w.WriteNumber("tokens_per_s", r.TokensPerSecond);
+                if (r.Metrics.Count > 0)
+                {
+                    w.WriteStartObject("metrics");
+                    foreach (var (name, values) in r.Metrics.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                    {
+                        w.WriteStartObject(name);
+                        w.WriteNumber("mean", values.Average());
+                        w.WriteStartArray("values");
+                        foreach (double v in values) w.WriteNumberValue(v);
+                        w.WriteEndArray();
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndObject();
+                }
                 w.WriteStartArray("runs");
                 foreach (string d in r.RunDirectories) w.WriteStringValue(d);
                 w.WriteEndArray();

@@ -41,10 +41,10 @@ public sealed partial class Trainer
             w.WriteNumber("s0", r.S0); w.WriteNumber("s1", r.S1); w.WriteNumber("s2", r.S2); w.WriteNumber("s3", r.S3);
             w.WriteEndObject();
             w.WriteStartObject("router_bias");
-            foreach (var (i, m) in MoeLayers())
-                if (m.Layer.Router.Selector is TopKSelector { Bias: { } bias })
+            foreach (var (key, m) in KeyedMoeLayers())
+                if (m.Router.Selector is TopKSelector { Bias: { } bias })
                 {
-                    w.WriteStartArray(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    w.WriteStartArray(key);
                     foreach (float v in bias.Values) w.WriteNumberValue(v);
                     w.WriteEndArray();
                 }
@@ -53,6 +53,19 @@ public sealed partial class Trainer
         }
         AtomicFile.WriteAllBytes(Path.Combine(_dir, StateFile), stream.ToArray());
         _lastCheckpoint = _step;
+    }
+
+    // "i" for a decoder layer's first routed layer (the format before blocks routed more than once), "i.j" for the j-th after it.
+    IEnumerable<(string Key, Experts.MoeLayer Layer)> KeyedMoeLayers()
+    {
+        int last = -1, j = 0;
+        foreach (var (i, m) in MoeLayers())
+        {
+            j = i == last ? j + 1 : 0;
+            last = i;
+            string index = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            yield return (j == 0 ? index : $"{index}.{j.ToString(System.Globalization.CultureInfo.InvariantCulture)}", m);
+        }
     }
 
     void Restore(JsonElement state)
@@ -69,8 +82,8 @@ public sealed partial class Trainer
         var r = state.GetProperty("model_rng");
         _model.Rng.State = (r.GetProperty("s0").GetUInt64(), r.GetProperty("s1").GetUInt64(), r.GetProperty("s2").GetUInt64(), r.GetProperty("s3").GetUInt64());
         if (state.TryGetProperty("router_bias", out var biases))
-            foreach (var (i, m) in MoeLayers())
-                if (m.Layer.Router.Selector is TopKSelector { Bias: { } bias } && biases.TryGetProperty(i.ToString(System.Globalization.CultureInfo.InvariantCulture), out var arr))
+            foreach (var (key, m) in KeyedMoeLayers())
+                if (m.Router.Selector is TopKSelector { Bias: { } bias } && biases.TryGetProperty(key, out var arr))
                 {
                     int k = 0;
                     foreach (var v in arr.EnumerateArray()) bias.Values[k++] = v.GetSingle();

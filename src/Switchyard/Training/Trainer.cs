@@ -6,8 +6,10 @@ using System.Text.Json;
 using Switchyard.Autograd;
 using Switchyard.Data;
 using Switchyard.Data.Tokenizers;
+using Switchyard.Experts;
 using Switchyard.Formats;
 using Switchyard.Models;
+using Switchyard.Routing;
 using Switchyard.Nn;
 using Switchyard.Nn.Optim;
 using Switchyard.Routing.Selectors;
@@ -55,10 +57,12 @@ public sealed partial class Trainer
         ITokenizer tokenizer = recipe.Tokenizer != "bpe" ? ByteTokenizer.Instance
             : File.Exists(Path.Combine(dir, BpeVocabulary.VocabFileName)) && File.Exists(Path.Combine(dir, BpeVocabulary.MergesFileName))
                 ? BpeTokenizer.Load(dir) : TrainBpe(recipe);
-        _mixture = DataMixture.Bundled(tokenizer, recipe.Seed, recipe.ValidationFraction);
+        _mixture = MixtureCatalog.Build(recipe.Mixture, tokenizer, recipe.Seed, recipe.ValidationFraction);
         _batcher = new TokenBatcher(_mixture, recipe.BatchSize, recipe.SeqLen, recipe.Seed ^ 0x5EED_BA7C);
         ModelConfig config = recipe.ResolvedModel();
         _model = new DecoderModel(config, new Rng(recipe.Seed), MoeFeedForward.FactoryWithTokenCounts(_mixture.TrainTokenCounts())) { Training = true, StatsSink = _boundaries };
+        if (recipe.Init is { } init) Initialise(_model, init, recipe.Seed);
+        ApplyTrainableScope(_model, recipe.Trainable);
         _named = _model.NamedParameters();
         _parameters = _model.Parameters();
         // Norm gains and biases are not decayed (GPT-2/llm.c convention): decay only matrices.
@@ -139,6 +143,37 @@ public sealed partial class Trainer
         TokenizerFiles.Write(_dir, tokenizer, _model.Config.MaxPositionEmbeddings);
     }
 
+    // Another run's weights, through the recipe's conversion, over the freshly built model.
+    static void Initialise(DecoderModel model, RecipeInit init, ulong seed)
+    {
+        if (init.FromArm is { } arm)
+            throw new InvalidRecipeException("init.from", 0, $"'arm:{arm}' names another arm of a comparison; outside `reproduce`/`compare` give a run directory");
+        if (!File.Exists(Path.Combine(init.From, DecoderModel.ConfigFileName)))
+            throw new InvalidRecipeException("init.from", 0, $"'{init.From}' holds no {DecoderModel.ConfigFileName} (expected a run or checkpoint directory)");
+        DecoderModel source = DecoderModel.FromPretrained(init.From, MoeFeedForward.Factory);
+        ModelConversions.Apply(init.Conversion, source, model, init.Options, new Rng(seed ^ 0xC0417E57));
+    }
+
+    // Freezes what the scope leaves out (parameters inside it keep their own flag: a frozen scorer stays frozen);
+    // frozen parameters enter the tape as constants and AdamW skips them.
+    static void ApplyTrainableScope(DecoderModel model, TrainableScope scope)
+    {
+        if (scope == TrainableScope.All) return;
+        var keep = new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < model.Layers.Count; i++)
+        {
+            FeedForwardBlock block = model.Layers[i].FeedForward;
+            if (scope == TrainableScope.Moe && block.RoutedLayers.Any()) keep.UnionWith(block.Parameters());
+            if (scope == TrainableScope.Routers)
+                foreach (MoeLayer moe in block.RoutedLayers)
+                    foreach (var (name, child) in moe.Children)
+                        if (name == "gate") keep.UnionWith(child.Parameters());
+        }
+        if (keep.Count == 0) throw new InvalidRecipeException("trainable", 0, $"the scope '{scope.ToString().ToLowerInvariant()}' holds no parameter of this model (it has no MoE layer)");
+        foreach (Parameter p in model.Parameters())
+            if (!keep.Contains(p)) p.Trainable = false;
+    }
+
     static BpeTokenizer TrainBpe(Recipe recipe)
     {
         // Brown and UDHR training documents only (never validation); capped so start-up stays seconds.
@@ -184,6 +219,7 @@ public sealed partial class Trainer
             _boundaries.Begin(_tape);
             _model.RoutingContext.Step = step; // schedules in routers (SMoE-Dropout's k) follow the step
             _model.RoutingContext.TotalSteps = total;
+            SetSideIds(batch);
             Var loss = StepLoss(batch, out float ce);
             float lossValue = loss.Value[0];
             if (!float.IsFinite(lossValue)) throw DivergedInForward(step, lossValue);
@@ -191,8 +227,8 @@ public sealed partial class Trainer
             double norm = _recipe.ClipNorm > 0 ? GradientClipping.ClipGlobalNorm(_parameters, _recipe.ClipNorm) : GradientClipping.GlobalNorm(_parameters);
             if (!double.IsFinite(norm)) throw DivergedInBackward(step, norm);
             _optimizer.Step();
-            foreach (var moe in MoeLayers())
-                foreach (var b in moe.Block.Layer.Router.Balancers) b.AfterOptimizerStep();
+            foreach (var (_, layer) in MoeLayers())
+                foreach (var b in layer.Router.Balancers) b.AfterOptimizerStep();
             trainSeconds += Stopwatch.GetElapsedTime(t0).TotalSeconds;
             _step = step;
             lastLoss = ce;
@@ -232,10 +268,22 @@ public sealed partial class Trainer
         return _tape.Add(_tape.Scale(_tape.Add(loss, second), 0.5f), _tape.Scale(kl, (float)(0.5 * _recipe.ConsistencyAlpha)));
     }
 
-    IEnumerable<(int Index, MoeFeedForward Block)> MoeLayers()
+    // The batch's labels as the routers' side information (task, language, modality, role per token). Routers that
+    // may only use an id in training (T2MIR's task ids, the language-family hybrid rule) check RoutingContext.Training.
+    void SetSideIds(TokenBatch batch)
+    {
+        RoutingContext c = _model.RoutingContext;
+        c.TaskIds = batch.Tasks;
+        c.LanguageIds = batch.Languages;
+        c.ModalityIds = batch.Modalities;
+        c.TokenRoles = batch.Roles;
+    }
+
+    // Every routed MoE layer with its decoder layer's index (a block may route more than once).
+    IEnumerable<(int Index, MoeLayer Layer)> MoeLayers()
     {
         for (int i = 0; i < _model.Layers.Count; i++)
-            if (_model.Layers[i].FeedForward is MoeFeedForward m) yield return (i, m);
+            foreach (MoeLayer m in _model.Layers[i].FeedForward.RoutedLayers) yield return (i, m);
     }
 
     IReadOnlyList<LayerRouting> Routing()
@@ -243,10 +291,10 @@ public sealed partial class Trainer
         var list = new List<LayerRouting>();
         foreach (var (i, m) in MoeLayers())
         {
-            var s = m.Layer.Statistics;
+            var s = m.Statistics;
             var aux = new List<(string, float, float)>();
             foreach (var a in s.AuxLosses) aux.Add((a.Name, a.Value, a.Coefficient));
-            list.Add(new LayerRouting(i, _model.Config.RouterFor(i) ?? "top-k", s.Load.ToArray(), s.LoadCv, s.DroppedFraction, s.Entropy, s.ExpertsPerItemMean, aux, m.Layer.FlopsPerToken)
+            list.Add(new LayerRouting(i, _model.Config.RouterFor(i) ?? "top-k", s.Load.ToArray(), s.LoadCv, s.DroppedFraction, s.Entropy, s.ExpertsPerItemMean, aux, m.FlopsPerToken)
             {
                 ExpertsPerTokenMin = s.ExpertsPerItemMin, ExpertsPerTokenMax = s.ExpertsPerItemMax,
                 ExpertsPerTokenHistogram = s.ExpertsPerItemHistogram.ToArray(), NullFraction = s.NullFraction,
@@ -287,6 +335,7 @@ public sealed partial class Trainer
                 if (k % stride[source] != 0) continue;
                 for (int i = 0; i < rows; i++) targets[i] = b.LossMask[i] != 0f ? b.Targets[i] : DecoderModel.IgnoreIndex;
                 _evalTape.Reset();
+                SetSideIds(b);
                 _model.PerTokenLoss(_evalTape, b.Inputs, targets, b.BatchSize, b.SequenceLength, losses);
                 for (int i = 0; i < rows; i++)
                 {

@@ -37,8 +37,8 @@ public sealed class ReproductionTests
     public void Parse_TinyFile_ReadsArmsClaimAndRecipe()
     {
         Reproduction r = Tiny("\"max_experts_per_token\": 2,");
-        Assert.Equal("top-p", r.MethodRouter);
-        Assert.Equal("top-k", r.BaselineRouter);
+        Assert.Equal("top-p", r.Method.Router);
+        Assert.Equal("top-k", r.Baseline.Router);
         Assert.Equal(2.0, r.MaxExpertsPerToken);
         Assert.Equal(4, r.Recipe.Steps);
         var arms = r.Arms();

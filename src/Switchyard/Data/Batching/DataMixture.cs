@@ -25,6 +25,7 @@ public sealed class DataMixture
         Tokenizer = tokenizer;
         Components = list;
         Labels = LabelSet.Build(list);
+        _textTask = Labels.TaskId(LabelSet.TextTask);
         Train = new TokenStream[list.Length];
         Validation = new TokenStream[list.Length];
         for (int i = 0; i < list.Length; i++)
@@ -49,6 +50,8 @@ public sealed class DataMixture
             new MixtureComponent("udhr", Corpus.Udhr().Split(validationFraction, seed), 0.3),
             new MixtureComponent("tasks", SyntheticTasks.CreateSplit(2000, 200, seed), 0.2),
         ]);
+
+    readonly int _textTask;
 
     /// <summary>The tokenizer all parts were encoded with.</summary>
     public ITokenizer Tokenizer { get; }
@@ -101,13 +104,16 @@ public sealed class DataMixture
             batch.Tasks[o + t] = stream.DocTask[doc];
             batch.Languages[o + t] = stream.DocLanguage[doc];
             batch.LossMask[o + t] = stream.Mask is null ? 1f : stream.Mask[p];
+            bool task = stream.DocTask[doc] != _textTask;
+            batch.Modalities[o + t] = task ? LabelSet.TaskModality : LabelSet.TextModality;
+            batch.Roles[o + t] = !task ? LabelSet.TextRole : batch.LossMask[o + t] != 0f ? LabelSet.AnswerRole : LabelSet.PromptRole;
         }
         int pad = Tokenizer.PadId;
         for (int t = valid; t < T; t++)
         {
             batch.Inputs[o + t] = t == valid && valid > 0 ? tokens[start + valid] : pad;
             batch.Targets[o + t] = pad;
-            batch.Sources[o + t] = batch.Domains[o + t] = batch.Tasks[o + t] = batch.Languages[o + t] = -1;
+            batch.Sources[o + t] = batch.Domains[o + t] = batch.Tasks[o + t] = batch.Languages[o + t] = batch.Modalities[o + t] = batch.Roles[o + t] = -1;
             batch.LossMask[o + t] = 0f;
         }
     }

@@ -13,6 +13,27 @@ public sealed class LabelSet
     /// <summary>Label of documents without a language or domain.</summary>
     public const string None = "none";
 
+    /// <summary>
+    /// Modality names, id = index: natural text (Brown, UDHR) and the synthetic tasks' digits and
+    /// symbols, the two "modalities" the bundled data has (modality-aware routers, MoIIE).
+    /// </summary>
+    public static IReadOnlyList<string> Modalities { get; } = ["text", "task"];
+
+    /// <summary>Modality id of natural text.</summary>
+    public const int TextModality = 0;
+
+    /// <summary>Modality id of synthetic-task tokens.</summary>
+    public const int TaskModality = 1;
+
+    /// <summary>
+    /// Role names, id = index: a token of natural text, of a task's prompt (not scored), or of a
+    /// task's answer (scored): the deterministic token classes role-aware routers read (ProMoE).
+    /// </summary>
+    public static IReadOnlyList<string> Roles { get; } = ["text", "prompt", "answer"];
+
+    /// <summary>Role ids (<see cref="Roles"/>).</summary>
+    public const int TextRole = 0, PromptRole = 1, AnswerRole = 2;
+
     internal LabelSet(string[] sources, string[] domains, string[] tasks, string[] languages, string[] families)
     {
         Sources = sources; Domains = domains; Tasks = tasks; Languages = languages; LanguageFamilies = families;

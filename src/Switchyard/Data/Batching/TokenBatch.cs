@@ -17,7 +17,7 @@ public sealed class TokenBatch
         SequenceLength = sequenceLength;
         int n = batchSize * sequenceLength;
         Inputs = new int[n]; Targets = new int[n];
-        Sources = new int[n]; Domains = new int[n]; Tasks = new int[n]; Languages = new int[n];
+        Sources = new int[n]; Domains = new int[n]; Tasks = new int[n]; Languages = new int[n]; Modalities = new int[n]; Roles = new int[n];
         LossMask = new float[n];
         Rows = batchSize;
     }
@@ -48,6 +48,12 @@ public sealed class TokenBatch
 
     /// <summary>Language id of each target (<see cref="LabelSet.Languages"/>); -1 on padding.</summary>
     public int[] Languages { get; }
+
+    /// <summary>Modality id of each target (<see cref="LabelSet.Modalities"/>: natural text or synthetic task); -1 on padding.</summary>
+    public int[] Modalities { get; }
+
+    /// <summary>Role id of each target (<see cref="LabelSet.Roles"/>: natural text, task prompt or task answer); -1 on padding.</summary>
+    public int[] Roles { get; }
 
     /// <summary>1 where the target counts toward the loss (all natural text; answers only for synthetic tasks), 0 elsewhere and on padding.</summary>
     public float[] LossMask { get; }

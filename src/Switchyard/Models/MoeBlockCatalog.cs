@@ -1,0 +1,45 @@
+using System.Text.Json;
+using Switchyard.Tensors;
+
+namespace Switchyard.Models;
+
+/// <summary>
+/// The MoE block kinds a config can name (<c>"switchyard": { "block": NAME, "block_options": { … } }</c>):
+/// what an MoE layer's feed-forward is built as. <see cref="Default"/> is the architecture's block (catalog
+/// router + SwiGLU experts + shared experts, <see cref="MoeFeedForward"/>); methods whose experts or
+/// layer structure differ (feature-modulated, ternary, heterogeneous small/big/skip, parallel MoEs,
+/// chained routing passes) register a builder here, one line each.
+/// </summary>
+public static class MoeBlockCatalog
+{
+    /// <summary>Builds the MoE block of layer <paramref name="layer"/>; <paramref name="options"/> is the config's <c>block_options</c> (or null).</summary>
+    /// <remarks>Bad options throw <see cref="InvalidConfigException"/> naming <c>switchyard.block_options.FIELD</c>.</remarks>
+    public delegate FeedForwardBlock Builder(int layer, ModelConfig config, Rng rng, JsonElement? options, ReadOnlyMemory<long> tokenCounts);
+
+    /// <summary>The architecture's own MoE block.</summary>
+    public const string Default = "moe";
+
+    static readonly SortedDictionary<string, (string Summary, Builder Build)> s_entries = new(StringComparer.Ordinal)
+    {
+        [Default] = ("catalog router + routed SwiGLU experts (+ shared experts): the architecture's MoE block",
+            (layer, config, rng, options, counts) => options is null ? MoeFeedForward.Create(layer, config, rng, counts)
+                : throw new InvalidConfigException(null, "switchyard.block_options", $"null (block \"{Default}\" takes no options)", options.Value.GetRawText())),
+    };
+
+    /// <summary>The block kinds, sorted.</summary>
+    public static IReadOnlyCollection<string> Names => s_entries.Keys;
+
+    /// <summary>One line describing block kind <paramref name="name"/>, or null when unknown.</summary>
+    public static string? Summary(string name) => s_entries.TryGetValue(name, out var e) ? e.Summary : null;
+
+    /// <summary>Builds the MoE block of layer <paramref name="layer"/> of <paramref name="config"/> (its <c>switchyard.block</c>, default <see cref="Default"/>).</summary>
+    /// <exception cref="InvalidConfigException">The block kind is unknown (the message lists the kinds), or its options are invalid.</exception>
+    public static FeedForwardBlock Create(int layer, ModelConfig config, Rng rng, ReadOnlyMemory<long> tokenCounts = default)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        string name = config.Switchyard?.Block ?? Default;
+        if (!s_entries.TryGetValue(name, out var entry))
+            throw new InvalidConfigException(null, "switchyard.block", $"one of {string.Join(", ", s_entries.Keys.Select(n => $"\"{n}\""))}", $"\"{name}\"");
+        return entry.Build(layer, config, rng, config.Switchyard?.BlockOptions, tokenCounts);
+    }
+}
