@@ -44,6 +44,11 @@ public sealed partial class InferenceModel : IDisposable
         _interleavedRope = tensors is GgufTensors && GgufTensorNames.PermutesQueryKey(config.ModelType);
         options ??= new InferenceOptions();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.PrefillChunk, nameof(options.PrefillChunk));
+        // The engine runs the architecture's MoE block (routed SwiGLU experts + shared experts); other block kinds
+        // (FiLM, ternary, chained, parallel, …) run through DecoderModel.
+        if (config.Switchyard?.Block is { } block && block != MoeBlockCatalog.Default)
+            throw new InvalidConfigException(null, "switchyard.block",
+                $"\"{MoeBlockCatalog.Default}\" (the inference engine runs only the architecture's MoE block; evaluate this model with DecoderModel)", $"\"{block}\"");
         Config = config;
         _tensors = tensors;
         int maxContext = options.MaxContext ?? Math.Min(config.MaxPositionEmbeddings, 4096);
