@@ -70,6 +70,19 @@ internal static unsafe class DotQ8_0
     {
         var acc = Vector512<float>.Zero;
         int b = 0;
+        // 16 blocks at a time: their 16 scales converted in one vector (the per-block scalar half→float
+        // conversion and broadcasts were the bottleneck), each pair's scales then picked by a permute.
+        var first = Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+        for (; b + 16 <= blocks; b += 16)
+        {
+            Vector512<float> scales = Scales16(w + b * BlockQ8_0.Bytes, ad + b);
+            var pick = first;
+            for (int j = 0; j < 16; j += 2)
+            {
+                acc = Vector512.FusedMultiplyAdd(Dot512(w + (b + j) * BlockQ8_0.Bytes, a + (b + j) * 32), Avx512F.PermuteVar16x32(scales, pick), acc);
+                pick += Vector512.Create(2);
+            }
+        }
         for (; b + 2 <= blocks; b += 2)
         {
             byte* wb = w + b * BlockQ8_0.Bytes;
@@ -80,6 +93,16 @@ internal static unsafe class DotQ8_0
         if (b < blocks)
             even = Vector256.FusedMultiplyAdd(Dot256(w + b * BlockQ8_0.Bytes, a + b * 32), Vector256.Create(Scale(w + b * BlockQ8_0.Bytes, ad[b])), even);
         return Reduce(even + acc.GetUpper());
+    }
+
+    /// <summary>d_w·d_a of the 16 blocks from wb, exactly as <see cref="Scale"/> computes each.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> Scales16(byte* wb, float* ad)
+    {
+        // Each gathered int32 starts at a block: its low 16 bits are the block's f16 scale.
+        var offsets = Vector256.Create(0, 34, 68, 102, 136, 170, 204, 238);
+        var halves = Vector512.Create(Avx2.GatherVector256((int*)wb, offsets, 1), Avx2.GatherVector256((int*)(wb + 8 * BlockQ8_0.Bytes), offsets, 1));
+        return QuantMath.HalfToFloat(halves.AsUInt32() & Vector512.Create(0xFFFFu)) * Vector512.Load(ad);
     }
 
     /// <summary>Block wb's 8 int32 partial dots with 32 activations, as floats (exact).</summary>
@@ -93,7 +116,9 @@ internal static unsafe class DotQ8_0
     /// <summary>Blocks wb and wb+1's partial dots with 64 activations: block wb in lanes 0–7.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector512<float> Dot512(byte* wb, sbyte* a) =>
-        Dot512(Vector512.Create(Vector256.Load((sbyte*)(wb + 2)), Vector256.Load((sbyte*)(wb + BlockQ8_0.Bytes + 2))), Vector512.Load(a));
+        // A 64-byte load from the first block's quants (it stays inside the pair's 68 bytes) with the second block's
+        // quants inserted over its upper half: no merge into a register that the previous iteration wrote.
+        Dot512(Avx512F.InsertVector256(Vector512.Load((sbyte*)(wb + 2)), Vector256.Load((sbyte*)(wb + BlockQ8_0.Bytes + 2)), 1), Vector512.Load(a));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector512<float> Dot512(Vector512<sbyte> q, Vector512<sbyte> x)

@@ -97,9 +97,10 @@ public class QuantMatMulTests
     {
         // Integer block sums are exact and every width runs the same float steps (block order, or for
         // Q8_0 the same 16 lanes and final reduction), so the quantized types agree bit for bit across
-        // widths; every type agrees across thread counts. 9 blocks: Q8_0's odd tail block is covered.
+        // widths; every type agrees across thread counts. 9 blocks: Q8_0's odd tail block is covered; for Q8_0,
+        // 35 = 2·16 + 3 blocks also covers the decode kernel's 16-block chunks, a pair and the tail after them.
         var rng = new Rng(77);
-        int tokens = 6, o = 37, i = Block(type) * 9; // 6 tokens: one 4-token group and two single tokens
+        int tokens = 6, o = 37, i = Block(type) * (type == GgmlType.Q8_0 ? 35 : 9); // 6 tokens: one 4-token group and two single tokens
         byte[] w = RandomWeights(rng, type, o, i, out _);
         float[] x = RandomActivations(rng, tokens * i);
         float[] baseline = new float[tokens * o];
@@ -127,7 +128,7 @@ public class QuantMatMulTests
     {
         // Given a 5-token prefill and the same tokens one at a time (decode)
         var rng = new Rng(78);
-        int tokens = 5, o = 70, i = Block(type) * 8;
+        int tokens = 5, o = 70, i = Block(type) * (type == GgmlType.Q8_0 ? 35 : 8); // Q8_0: decode's 16-block chunks vs prefill's pairs
         byte[] w = RandomWeights(rng, type, o, i, out _);
         float[] x = RandomActivations(rng, tokens * i);
         float[] batch = new float[tokens * o];
