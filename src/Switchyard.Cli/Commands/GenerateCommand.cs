@@ -5,8 +5,10 @@ using Switchyard.Data;
 using Switchyard.Data.Tokenizers;
 using Switchyard.Formats.Gguf;
 using Switchyard.Inference;
+using Switchyard.Models;
 using Switchyard.Tensors;
 using Switchyard.Training;
+using Switchyard.Training.Adaptation;
 
 namespace Switchyard.Cli.Commands;
 
@@ -27,9 +29,11 @@ internal static class GenerateCommand
         var routerOption = new Option<string[]>("--router-option") { Description = "Router option key=value (repeatable), e.g. k=4.", AllowMultipleArgumentsPerToken = true };
         var threads = TrainCommand.Int("--threads", "Kernel threads (default: all cores).");
         var expertMemory = new Option<string?>("--expert-memory") { Description = "Memory budget for routed experts (e.g. 8GiB); experts beyond it are streamed from disk." };
+        var reroute = new Option<bool>("--reroute") { Description = "Test-time rerouting (arXiv 2510.14853): tune router-logit offsets on the text so far every 64 tokens; greedy; a run or Hugging Face folder." };
+        var rerouteCache = new Option<string?>("--reroute-cache") { Description = "With --reroute: recompute (default) or stale, what cached tokens' routing does when the offsets change." };
         var command = new Command("generate", "Generate text from a prompt with a Hugging Face or Switchyard model, streaming tokens as they come.")
         {
-            model, prompt, maxTokens, temperature, topK, topP, seed, stop, router, routerOption, threads, expertMemory,
+            model, prompt, maxTokens, temperature, topK, topP, seed, stop, router, routerOption, threads, expertMemory, reroute, rerouteCache,
         };
         command.SetAction(parse =>
         {
@@ -65,6 +69,8 @@ internal static class GenerateCommand
             var stopIds = new HashSet<int>(m.Config.EosTokenId);
             if (tokenizer.EosId >= 0 && tokenizer.EosId < m.VocabSize) stopIds.Add(tokenizer.EosId);
             var streamer = new TextStreamer(tokenizer, parse.GetValue(stop) ?? [], output);
+            if (parse.GetValue(reroute)) return Rerouted(path, ids.ToArray(), max, stopIds, parse.GetValue(rerouteCache), streamer, output, error);
+            if (parse.GetValue(rerouteCache) is not null) throw new InvalidRecipeException("--reroute-cache", 0, "needs --reroute");
             var result = new Generator(m).Generate(ids.ToArray(), max, sampling, [.. stopIds], streamer.Add);
             streamer.Flush();
             output.WriteLine();
@@ -76,6 +82,32 @@ internal static class GenerateCommand
             return 0;
         });
         return command;
+    }
+
+    // Greedy generation on the training model with test-time rerouting (its tape gives δ's gradient); the inference engine is not used.
+    static int Rerouted(string path, int[] prompt, int max, HashSet<int> stopIds, string? cache, TextStreamer streamer, TextWriter output, TextWriter error)
+    {
+        if (InferenceModel.IsGguf(path)) throw new InvalidRecipeException("--reroute", 0, "needs a Switchyard run or Hugging Face folder (it trains router offsets), not a .gguf file");
+        KvCachePolicy policy = cache switch
+        {
+            null or "recompute" => KvCachePolicy.Recompute,
+            "stale" => KvCachePolicy.Stale,
+            _ => throw new InvalidRecipeException("--reroute-cache", 0, $"expected recompute or stale, found '{cache}'"),
+        };
+        DecoderModel model = DecoderModel.FromPretrained(path, MoeFeedForward.Factory);
+        var adapter = new TestTimeAdapter(model, new TestTimeAdapterOptions { Cache = policy });
+        int[] tokens = adapter.Generate(prompt, max);
+        int emitted = 0;
+        foreach (int t in tokens)
+        {
+            if (stopIds.Contains(t) || !streamer.Add(t)) break;
+            emitted++;
+        }
+        streamer.Flush();
+        output.WriteLine();
+        error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"[{prompt.Length} prompt tokens, {emitted} generated with test-time rerouting: offsets on layers {string.Join(", ", adapter.SelectedLayers)}, {adapter.Rounds} adaptation rounds, cache {policy.ToString().ToLowerInvariant()}]"));
+        return 0;
     }
 
     // Routed experts come from the checkpoint through a pool of at most `budget` bytes; the rest of the model stays mapped.

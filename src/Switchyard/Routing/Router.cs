@@ -61,6 +61,24 @@ public sealed class Router
     /// <summary>False when routing an item looks at later items of the batch (expert choice).</summary>
     public bool IsCausal => Selector.IsCausal;
 
+    /// <summary>
+    /// An additive offset on the logits (test-time rerouting, <see cref="RouterLogitOffset"/>), applied after the
+    /// scorer and before the activation; null (the default) = none. Attach and detach freely: the router keeps no copy.
+    /// </summary>
+    /// <exception cref="ArgumentException">The offset's width is not the scorer's column count.</exception>
+    public RouterLogitOffset? LogitOffset
+    {
+        get;
+        set => field = value is null || value.Experts == Scorer.Experts ? value
+            : throw new ArgumentException($"the offset has {value.Experts} columns, the scorer {Scorer.Experts}", nameof(LogitOffset));
+    }
+
+    /// <summary>
+    /// The dense routing probabilities [N, E] of the last <see cref="Route"/> call (the activation of the logits, before
+    /// selection), on that call's tape: valid until the tape is reset. Null before the first call.
+    /// </summary>
+    public Var? Probabilities { get; private set; }
+
     /// <summary>Metrics of the last <see cref="Route"/> call.</summary>
     public RoutingStatistics Statistics { get; } = new();
 
@@ -80,12 +98,14 @@ public sealed class Router
         int experts = Scorer.Experts, items = x.Shape.Rows; // all columns: true and null experts
         Var logits = Scorer.Score(tape, x, context);
         ShapeMismatchException.ThrowIf(logits.Shape != new Shape(items, experts), "Router scores", new Shape(items, experts), logits.Shape);
+        if (LogitOffset is { } offset) logits = offset.Apply(tape, logits, context);
         Var probs = Scorer.Activation switch
         {
             GateActivation.Softmax => tape.Softmax(logits),
             GateActivation.Sigmoid => tape.Sigmoid(logits),
             _ => logits,
         };
+        Probabilities = probs;
 
         plan.Begin(items, experts - NullExperts, NullExperts);
         Selector.Select(probs.Value, context, plan);

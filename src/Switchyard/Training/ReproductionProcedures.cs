@@ -5,6 +5,8 @@ public static class ReproductionProcedures
 {
     static readonly SortedDictionary<string, IReproductionProcedure> s_entries = new(StringComparer.Ordinal)
     {
+        ["roma"] = new Adaptation.RomaProcedure(),
+        ["test-time-rerouting"] = new Adaptation.TestTimeReroutingProcedure(),
     };
 
     /// <summary>The procedure names, sorted.</summary>

@@ -92,6 +92,18 @@ public sealed class GenerateCommandTests
     }
 
     [Fact]
+    public void Generate_Reroute_GeneratesGreedilyAndReportsTheRounds()
+    {
+        using var dir = RunFolder("mixtral");
+        var (code, output, err) = Run("generate", "--model", dir.Path, "--prompt", "abc", "--max-tokens", "4", "--reroute", "--reroute-cache", "stale");
+        Assert.Equal(0, code);
+        Assert.Contains("test-time rerouting: offsets on layers 0, 1, 1 adaptation rounds, cache stale", err);
+        Assert.Equal(output, Run("generate", "--model", dir.Path, "--prompt", "abc", "--max-tokens", "4", "--reroute", "--reroute-cache", "stale").Out);
+        var bad = Run("generate", "--model", dir.Path, "--prompt", "abc", "--reroute", "--reroute-cache", "never");
+        Assert.Equal("error: --reroute-cache: expected recompute or stale, found 'never'", bad.Err.TrimEnd());
+    }
+
+    [Fact]
     public void Generate_RouterSwap_Runs()
     {
         using var dir = RunFolder("mixtral");

@@ -36,6 +36,7 @@ public class RouterPropertyTests
         "thor" => [$"granularity={drop switch { "position" => "batch", _ => normalize ? "token" : "sequence" }}"],
         "top-k" or "switch" or "gshard" or "mixtral" =>
             [$"k={k}", $"normalize={normalize}", $"capacity_factor={factor}", $"drop_policy={drop}", $"renormalize_after_drop={renorm}"],
+        "roma" => [$"k={k}", $"neighbours={k}", $"last_token={normalize}"],
         "expert-choice" => [$"capacity_factor={(factor == "0" ? "3" : factor)}"],
         "sigmoid-bias" when experts % groups == 0 && groups > 1 && k <= experts / groups =>
             [$"k={k}", $"normalize={normalize}", $"groups={groups}", "top_groups=1", "scaling_factor=2.5"],

@@ -153,6 +153,22 @@ public static class RouterCatalog
                     o => Granularity(o.EvalGranularity), (o, v) => o with { EvalGranularity = Granularity((string)v) }, choices: ["batch", "sequence", "token"]),
             ],
             (s, o) => new Router(new UniformScorer(s.Experts), new RandomSelector(o.Granularity, o.EvalGranularity))),
+        new RouterEntry<RomaRouterOptions>("roma",
+            "RoMA: the Mixtral top-k router plus a routing-manifold term pulling each task sample's pooled routing towards its k nearest successful references (bag-of-tokens cosine); for router-only post-training, references refreshed by the training procedure.",
+            "Routing Manifold Alignment Improves Generalization of Mixture-of-Experts LLMs", "2511.07419", isCausal: true, new RomaRouterOptions(),
+            d =>
+            [
+                new("k", RouterOptionKind.Int, "experts per token (≤ E)", d, o => o.K, (o, v) => o with { K = (int)v }, min: 1),
+                new("lambda", RouterOptionKind.Float, "coefficient λ of the manifold term (0 = off)", d, o => o.Lambda, (o, v) => o with { Lambda = (float)v }, min: 0),
+                new("neighbours", RouterOptionKind.Int, "nearest successful references per sample", d, o => o.Neighbours, (o, v) => o with { Neighbours = (int)v }, min: 1),
+                new("embedding_width", RouterOptionKind.Int, "bag-of-tokens embedding width (token t → bucket t mod width)", d, o => o.EmbeddingWidth, (o, v) => o with { EmbeddingWidth = (int)v }, min: 1),
+                new("last_token", RouterOptionKind.Bool, "pool routing at the last prompt token instead of the mean over the sample", d, o => o.LastToken, (o, v) => o with { LastToken = (bool)v }),
+                new("aux_alpha", RouterOptionKind.Float, "load-balancing loss coefficient (mixtral convention; 0 = off)", d, o => o.AuxAlpha, (o, v) => o with { AuxAlpha = (float)v }, min: 0),
+            ],
+            (s, o) => Compose(new LinearScorer(s.ModelDim, s.Experts, s.Rng), new TopKSelector(o.K) { Normalize = true },
+                o.AuxAlpha > 0 ? new LoadBalancingLoss(o.AuxAlpha, LoadBalanceConvention.Mixtral) : null,
+                new ManifoldAlignmentLoss(o.Lambda, o.Neighbours, o.EmbeddingWidth, o.LastToken)),
+            (s, o) => o.K > s.Experts ? ("k", $"= {o.K} must be ≤ the {s.Experts} experts") : null),
     ];
 
     static string Granularity(RandomGranularity g) => g switch { RandomGranularity.Token => "token", RandomGranularity.Sequence => "sequence", _ => "batch" };
