@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 
 namespace Switchyard.Models;
@@ -41,7 +40,7 @@ public sealed record ChainedMoeOptions
                     : throw new InvalidConfigException(null, field, "\"inner\" or \"outer\"", v.GetRawText()),
                 "shared_gate" => v.ValueKind is JsonValueKind.True or JsonValueKind.False ? o with { SharedGate = v.GetBoolean() }
                     : throw new InvalidConfigException(null, field, "true or false", v.GetRawText()),
-                _ => throw new InvalidConfigException(null, field, $"no such option; {Valid}", string.Create(CultureInfo.InvariantCulture, $"\"{p.Name}\"")),
+                _ => throw new InvalidConfigException(null, field, $"no such option; {Valid}", $"\"{p.Name}\""),
             };
         }
         return o;
