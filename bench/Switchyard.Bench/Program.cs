@@ -16,6 +16,7 @@ internal static class Program
         ("alloc", "managed bytes allocated per steady-state training step", AllocBench.Run),
         ("quant", "quantized matmul per GGUF type: decode GB/s and 64-token prefill GFLOP/s, 1 and 2 threads", QuantBench.Run),
         ("attention", "decode attention vs KV cache: µs per token and GB/s at contexts 512/2048/8192", AttentionBench.Run),
+        ("methods", "compute follows routing: fwd+bwd of one MoE block per catalog router and block kind, time per expert FLOP vs top-2", MethodsBench.Run),
     ];
 
     static int Main(string[] args)

@@ -78,7 +78,7 @@ public sealed class MoeLayer : Module
     }
 
     // k·m of the E·m experts; expert choice keeps N·c assignments in total, so c scales instead.
-    static object Segment(string router, object? options, int m)
+    internal static object Segment(string router, object? options, int m)
     {
         object o = options ?? RouterCatalog.Get(router).Defaults;
         return o switch

@@ -24,6 +24,7 @@ public static class MoeBlockCatalog
         [Default] = ("catalog router + routed SwiGLU experts (+ shared experts): the architecture's MoE block",
             (layer, config, rng, options, counts) => options is null ? MoeFeedForward.Create(layer, config, rng, counts)
                 : throw new InvalidConfigException(null, "switchyard.block_options", $"null (block \"{Default}\" takes no options)", options.Value.GetRawText())),
+        [ChainedMoeFeedForward.BlockName] = ("Chain-of-Experts (2506.18945): the moe block's router and experts applied C times, a router per iteration; options iterations, residual (inner|outer), shared_gate", ChainedMoeFeedForward.Create),
     };
 
     /// <summary>The block kinds, sorted.</summary>

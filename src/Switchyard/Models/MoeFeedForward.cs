@@ -50,8 +50,20 @@ public sealed class MoeFeedForward : FeedForwardBlock
     /// <exception cref="InvalidRouterOptionException">A router option is unknown, mistyped or out of range.</exception>
     public static MoeFeedForward Create(int layer, ModelConfig config, Rng rng, ReadOnlyMemory<long> tokenCounts = default)
     {
-        ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(rng);
+        return new MoeFeedForward(MoeLayer.Create(LayerOptions(layer, config, tokenCounts), rng));
+    }
+
+    /// <summary>
+    /// The MoE layer options of layer <paramref name="layer"/> of <paramref name="config"/>: its router and options (k from
+    /// <c>num_experts_per_tok</c> as described in the remarks), experts, shared experts and tensor naming. Blocks that build
+    /// their layers differently (several routing passes) start from the same options.
+    /// </summary>
+    /// <exception cref="UnknownRouterException">The layer names an unknown router.</exception>
+    /// <exception cref="InvalidRouterOptionException">A router option is unknown, mistyped or out of range.</exception>
+    public static MoeLayerOptions LayerOptions(int layer, ModelConfig config, ReadOnlyMemory<long> tokenCounts = default)
+    {
+        ArgumentNullException.ThrowIfNull(config);
         string router = config.RouterFor(layer) ?? "top-k";
         RouterEntry entry = RouterCatalog.Get(router);
         object options = config.RouterOptionsFor(layer) is { } json ? entry.ParseOptions(json) : entry.Defaults;
@@ -70,7 +82,7 @@ public sealed class MoeFeedForward : FeedForwardBlock
             _ => options,
         };
         var preset = config.Preset;
-        var moe = MoeLayer.Create(new MoeLayerOptions
+        return new MoeLayerOptions
         {
             ModelDim = config.HiddenSize,
             Experts = config.NumExperts,
@@ -82,8 +94,25 @@ public sealed class MoeFeedForward : FeedForwardBlock
             Naming = config.MoeNames == MoeTensorNames.Mixtral ? ExpertNaming.Mixtral : ExpertNaming.Projections,
             InitStd = (float)config.InitializerRange,
             TokenCounts = tokenCounts,
-        }, rng);
-        return new MoeFeedForward(moe);
+        };
+    }
+
+    /// <summary>
+    /// Sets <paramref name="routing"/> for one pass of layer <paramref name="context"/>: the per-pass fields (token ids,
+    /// positions, sequence length, layer, training flag, random source, step, cross-layer state) and the side information.
+    /// </summary>
+    internal static void PrepareRouting(in LayerContext context, RoutingContext routing)
+    {
+        routing.TokenIds = context.TokenIds;
+        routing.Positions = context.Positions;
+        routing.SequenceLength = context.Seq;
+        routing.Layer = context.Layer;
+        routing.Training = context.Training;
+        routing.Rng = context.Rng;
+        routing.Step = context.Routing?.Step ?? 0; // step-dependent routing (SMoE-Dropout's k schedule)
+        routing.TotalSteps = context.Routing?.TotalSteps ?? 0;
+        routing.State = context.Routing?.State; // cross-layer router state (RMoE's GRU hidden), reset by the model per pass
+        CopySideInformation(context.Routing, routing);
     }
 
     /// <summary>
@@ -112,16 +141,7 @@ public sealed class MoeFeedForward : FeedForwardBlock
     public override Var Forward(Tape tape, Var x, in LayerContext context)
     {
         ArgumentNullException.ThrowIfNull(tape);
-        _routing.TokenIds = context.TokenIds;
-        _routing.Positions = context.Positions;
-        _routing.SequenceLength = context.Seq;
-        _routing.Layer = context.Layer;
-        _routing.Training = context.Training;
-        _routing.Rng = context.Rng;
-        _routing.Step = context.Routing?.Step ?? 0; // step-dependent routing (SMoE-Dropout's k schedule)
-        _routing.TotalSteps = context.Routing?.TotalSteps ?? 0;
-        _routing.State = context.Routing?.State; // cross-layer router state (RMoE's GRU hidden), reset by the model per pass
-        CopySideInformation(context.Routing, _routing);
+        PrepareRouting(context, _routing);
         _aux.Clear();
         Var y = Layer.Forward(tape, x, _routing, _aux);
         // The router returns its balancers' coefficient-weighted sum; the parts are in Statistics.AuxLosses.

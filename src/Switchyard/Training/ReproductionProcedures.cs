@@ -7,6 +7,7 @@ public static class ReproductionProcedures
     {
         ["roma"] = new Adaptation.RomaProcedure(),
         ["test-time-rerouting"] = new Adaptation.TestTimeReroutingProcedure(),
+        [SelfSlimmingProcedure.Name] = new SelfSlimmingProcedure(),
     };
 
     /// <summary>The procedure names, sorted.</summary>

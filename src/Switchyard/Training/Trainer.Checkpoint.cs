@@ -81,6 +81,14 @@ public sealed partial class Trainer
             b.GetProperty("s3").GetUInt64(), b.GetProperty("step").GetInt64());
         var r = state.GetProperty("model_rng");
         _model.Rng.State = (r.GetProperty("s0").GetUInt64(), r.GetProperty("s1").GetUInt64(), r.GetProperty("s2").GetUInt64(), r.GetProperty("s3").GetUInt64());
+        RestoreRouterBias(state);
+        _step = _lastCheckpoint = step;
+        TrimMetrics(step);
+    }
+
+    // Selection biases (auxiliary-loss-free balancing) are router state, not weights: trainer_state.json carries them.
+    void RestoreRouterBias(JsonElement state)
+    {
         if (state.TryGetProperty("router_bias", out var biases))
             foreach (var (key, m) in KeyedMoeLayers())
                 if (m.Router.Selector is TopKSelector { Bias: { } bias } && biases.TryGetProperty(key, out var arr))
@@ -88,8 +96,6 @@ public sealed partial class Trainer
                     int k = 0;
                     foreach (var v in arr.EnumerateArray()) bias.Values[k++] = v.GetSingle();
                 }
-        _step = _lastCheckpoint = step;
-        TrimMetrics(step);
     }
 
     bool ModelStep(int step)
