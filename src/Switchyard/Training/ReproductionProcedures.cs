@@ -5,6 +5,8 @@ public static class ReproductionProcedures
 {
     static readonly SortedDictionary<string, IReproductionProcedure> s_entries = new(StringComparer.Ordinal)
     {
+        ["moiie"] = new Procedures.MoiieProcedure(),
+        ["promoe"] = new Procedures.ProMoeProcedure(),
     };
 
     /// <summary>The procedure names, sorted.</summary>
