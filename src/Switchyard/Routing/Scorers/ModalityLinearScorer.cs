@@ -19,6 +19,7 @@ namespace Switchyard.Routing.Scorers;
 public sealed class ModalityLinearScorer : Module, IScorer
 {
     readonly LinearScorer[] _gates;
+    readonly Var[] _weights; // this step's weight Vars, reused so a warm step allocates nothing
 
     /// <summary>Creates one gate per modality of <paramref name="pools"/>, each W ~ N(0, <paramref name="initStd"/>²).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The width is not positive.</exception>
@@ -30,6 +31,7 @@ public sealed class ModalityLinearScorer : Module, IScorer
         ModelDim = modelDim;
         Pools = pools;
         _gates = new LinearScorer[pools.Pools];
+        _weights = new Var[pools.Pools];
         for (int m = 0; m < _gates.Length; m++) _gates[m] = AddModule(pools.PoolName(m), new LinearScorer(modelDim, pools.Experts, rng, initStd));
     }
 
@@ -57,21 +59,28 @@ public sealed class ModalityLinearScorer : Module, IScorer
         ArgumentNullException.ThrowIfNull(context);
         if (x.Shape.Rank != 2 || x.Shape[1] != ModelDim)
             throw new ShapeMismatchException("ModalityLinearScorer input", $"[N, {ModelDim}]", x.Shape.ToString());
-        int items = x.Shape.Rows, experts = Experts;
+        for (int m = 0; m < _gates.Length; m++) _weights[m] = _gates[m].Weight.Use(tape);
+        return Scores(tape, x, _weights, Pools, context);
+    }
+
+    /// <summary>Masked per-modality logits from the gates' weights [E, d] (one per pool): a composition of gradient-checked tape ops.</summary>
+    internal static Var Scores(Tape tape, Var x, ReadOnlySpan<Var> weights, IExpertPools pools, RoutingContext context)
+    {
+        int items = x.Shape.Rows, experts = pools.Experts;
         Span<int> pool = items <= 4096 ? stackalloc int[items] : new int[items];
-        for (int i = 0; i < items; i++) pool[i] = Pools.PoolOf(context, i);
+        for (int i = 0; i < items; i++) pool[i] = pools.PoolOf(context, i);
         Var? s = null;
-        for (int m = 0; m < _gates.Length; m++)
+        for (int m = 0; m < weights.Length; m++)
         {
             if (!pool.Contains(m)) continue; // no row of this modality: its gate gets no gradient, as it should
             Tensor rows = tape.Allocate(new Shape(items, experts), zero: true);
             Span<float> r = rows.Span;
             for (int i = 0; i < items; i++)
                 if (pool[i] == m) r.Slice(i * experts, experts).Fill(1f);
-            Var part = tape.Mul(_gates[m].Score(tape, x, context), tape.Constant(rows));
+            Var part = tape.Mul(tape.Linear(x, weights[m]), tape.Constant(rows));
             s = s is null ? part : tape.Add(s, part);
         }
         s ??= tape.Constant(tape.Allocate(new Shape(items, experts), zero: true)); // no items
-        return PoolMask.Apply(tape, s, Pools, context);
+        return PoolMask.Apply(tape, s, pools, context);
     }
 }
