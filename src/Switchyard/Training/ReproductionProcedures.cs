@@ -8,6 +8,8 @@ public static class ReproductionProcedures
         ["roma"] = new Adaptation.RomaProcedure(),
         ["test-time-rerouting"] = new Adaptation.TestTimeReroutingProcedure(),
         [SelfSlimmingProcedure.Name] = new SelfSlimmingProcedure(),
+        ["moiie"] = new Procedures.MoiieProcedure(),
+        ["promoe"] = new Procedures.ProMoeProcedure(),
     };
 
     /// <summary>The procedure names, sorted.</summary>

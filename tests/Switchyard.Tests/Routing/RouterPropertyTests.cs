@@ -34,6 +34,9 @@ public class RouterPropertyTests
         "smoe-dropout" => [$"k_min={k}", $"k_max={Math.Min(experts, k + 2)}", $"eval_k={(renorm ? 1 : 0)}"],
         "rmoe" => [$"k={k}", $"hidden={k + 1}", $"normalize={normalize}"],
         "thor" => [$"granularity={drop switch { "position" => "batch", _ => normalize ? "token" : "sequence" }}"],
+        "promoe" when experts > 1 && renorm => [$"k={Math.Min(k, experts - 1)}", "hard_role=prompt", $"ids={(normalize ? "input" : "target")}"],
+        "promoe" => [$"k={k}", "hard_role=none", $"rcl_alpha={(normalize ? 0.01 : 0)}"],
+        "moiie" => [$"text_experts={experts / 3}", $"task_experts={experts / 3}", $"k={Math.Min(k, experts - 2 * (experts / 3) + experts / 3)}", $"unlabelled={(renorm ? "task" : "text")}"],
         "top-k" or "switch" or "gshard" or "mixtral" =>
             [$"k={k}", $"normalize={normalize}", $"capacity_factor={factor}", $"drop_policy={drop}", $"renormalize_after_drop={renorm}"],
         "roma" => [$"k={k}", $"neighbours={k}", $"last_token={normalize}"],
@@ -53,13 +56,16 @@ public class RouterPropertyTests
         var ids = new int[items];
         for (int i = 0; i < items; i++) ids[i] = rng.NextInt(50);
         // A training step somewhere on a 100-step run (step-dependent routers: SMoE-Dropout's k).
-        var context = new RoutingContext(new Rng(seed + 2)) { TokenIds = ids, Training = true, Step = (long)(seed % 150), TotalSteps = 100 };
+        // Side ids in [-1, 2] (−1: unlabelled or padding) for the routers that read roles or modalities (promoe, moiie).
+        var side = new int[items];
+        for (int i = 0; i < items; i++) side[i] = rng.NextInt(4) - 1;
+        var context = new RoutingContext(new Rng(seed + 2)) { TokenIds = ids, Training = true, Step = (long)(seed % 150), TotalSteps = 100, TokenRoles = side, ModalityIds = side };
         var tape = new Tape(4096);
         var plan = new RoutingPlan();
         Var? aux = router.Route(tape, tape.Variable(x), context, plan);
         if (aux is not null) Assert.True(float.IsFinite(aux.Value.Span[0]));
         // Probabilities as the selector saw them.
-        Var logits = router.Scorer.Score(tape, tape.Constant(x), new RoutingContext(new Rng(seed + 2)) { TokenIds = ids, Training = true });
+        Var logits = router.Scorer.Score(tape, tape.Constant(x), new RoutingContext(new Rng(seed + 2)) { TokenIds = ids, Training = true, TokenRoles = side, ModalityIds = side });
         float[] probs = router.Scorer.Activation switch
         {
             GateActivation.Softmax => tape.Softmax(logits).Value.ToArray(),

@@ -19,6 +19,7 @@ public static class MixtureCatalog
         [Default] = ("Brown (0.5) + UDHR (0.3) + synthetic tasks (0.2)", (t, s, v) => DataMixture.Bundled(t, s, v)),
         ["brown"] = ("the Brown corpus alone (15 genres, English)", (t, s, v) => new DataMixture(t, [new MixtureComponent("brown", Corpus.Brown().Split(v, s), 1)])),
         ["udhr"] = ("the UDHR alone (every bundled language)", (t, s, v) => new DataMixture(t, [new MixtureComponent("udhr", Corpus.Udhr().Split(v, s), 1)])),
+        ["interleaved"] = ("Brown text and synthetic-task lines in alternating 64–256-character segments (modality switches inside windows; every token scored)", (t, s, v) => new DataMixture(t, [new MixtureComponent("interleaved", InterleavedCorpus.CreateSplit(v, s), 1)])),
         ["tasks"] = ("the synthetic tasks alone (2000 train, 200 validation examples per task)", (t, s, v) => new DataMixture(t, [new MixtureComponent("tasks", SyntheticTasks.CreateSplit(2000, 200, s), 1)])),
     };
 

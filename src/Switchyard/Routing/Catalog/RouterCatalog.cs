@@ -14,6 +14,9 @@ namespace Switchyard.Routing.Catalog;
 /// </summary>
 public static class RouterCatalog
 {
+    // The data's side-id names, id = index, declared before the entries that read them (Data.LabelSet.Roles and .Modalities; Routing cannot reference Data).
+    static readonly string[] Roles = ["text", "prompt", "answer"], Modalities = ["text", "task"];
+
     static readonly RouterEntry[] s_entries =
     [
         TopK("top-k", "Softmax top-k over a linear gate (k, normalisation, capacity, jitter, noise, load-balance and z-loss are options).",
@@ -169,7 +172,69 @@ public static class RouterCatalog
                 o.AuxAlpha > 0 ? new LoadBalancingLoss(o.AuxAlpha, LoadBalanceConvention.Mixtral) : null,
                 new ManifoldAlignmentLoss(o.Lambda, o.Neighbours, o.EmbeddingWidth, o.LastToken)),
             (s, o) => o.K > s.Experts ? ("k", $"= {o.K} must be ≤ the {s.Experts} experts") : null),
+        new RouterEntry<ProMoeRouterOptions>("promoe",
+            "ProMoE for LMs: tokens of one role (default: task prompts) hard-routed to dedicated experts; the rest top-k by cosine to learned prototypes / τ, weights renormalised; routing contrastive loss (InfoNCE over prototypes) + Switch aux over the routed tokens.",
+            "Routing Matters in MoE: Scaling Diffusion Transformers with Explicit Routing Guidance", "2510.24711", isCausal: true, new ProMoeRouterOptions(),
+            d =>
+            [
+                new("k", RouterOptionKind.Int, "experts per routed token (≤ routed experts)", d, o => o.K, (o, v) => o with { K = (int)v }, min: 1),
+                new("tau", RouterOptionKind.Float, "temperature τ of the cosine scores and the RCL", d, o => o.Tau, (o, v) => o with { Tau = (float)v }, min: 0, max: 10, minExclusive: true),
+                new("rcl_alpha", RouterOptionKind.Float, "routing contrastive loss coefficient (0 = off)", d, o => o.RclAlpha, (o, v) => o with { RclAlpha = (float)v }, min: 0),
+                new("aux_alpha", RouterOptionKind.Float, "Switch load-balancing coefficient over the routed tokens (0 = off)", d, o => o.AuxAlpha, (o, v) => o with { AuxAlpha = (float)v }, min: 0),
+                new("hard_role", RouterOptionKind.Choice, "token role hard-routed to the dedicated experts (none = no split)", d, o => o.HardRole, (o, v) => o with { HardRole = (string)v }, choices: ["none", .. Roles]),
+                new("role_experts", RouterOptionKind.Int, "experts dedicated to the hard role (the last ones; ignored with hard_role=none)", d, o => o.RoleExperts, (o, v) => o with { RoleExperts = (int)v }, min: 1),
+                new("ids", RouterOptionKind.Choice, "read a position's role from its input token or its target", d, o => IdsName(o.Ids), (o, v) => o with { Ids = Ids((string)v) }, choices: ["input", "target"]),
+            ],
+            (s, o) =>
+            {
+                int role = Array.IndexOf(Roles, o.HardRole);
+                var pools = new Pools.RoleSplitPools(s.Experts, role < 0 ? 0 : o.RoleExperts, role, o.HardRole, o.Ids);
+                int[] excluded = [Pools.RoleSplitPools.HardRouted];
+                return Compose(new PrototypeCosineScorer(s.ModelDim, s.Experts, o.Tau, s.Rng) { Pools = pools }, new MaskedTopKSelector(o.K, pools),
+                    o.AuxAlpha > 0 ? new GroupedSwitchAux(o.AuxAlpha, pools) { Excluded = excluded } : null,
+                    o.RclAlpha > 0 ? new RoutingContrastiveLoss(o.RclAlpha, pools) { Excluded = excluded } : null);
+            },
+            (s, o) =>
+            {
+                int routed = s.Experts - (o.HardRole == "none" ? 0 : o.RoleExperts);
+                return routed < 1 ? ("role_experts", $"= {o.RoleExperts} leaves none of the {s.Experts} experts to route")
+                    : o.K > routed ? ("k", $"= {o.K} must be ≤ the {routed} routed experts")
+                    : null;
+            }),
+        new RouterEntry<MoiieRouterOptions>("moiie",
+            "MoIIE: a token of modality m routes among Intra[m] ∪ Inter (other experts masked before the softmax) with its modality's own linear gate; top-k renormalised; Switch balance per modality pool.",
+            "MoIIE: Mixture of Intra- and Inter-Modality Experts for Large Vision Language Models", "2508.09779", isCausal: true, new MoiieRouterOptions(),
+            d =>
+            [
+                new("k", RouterOptionKind.Int, "experts per token (≤ the smallest candidate set)", d, o => o.K, (o, v) => o with { K = (int)v }, min: 1),
+                new("text_experts", RouterOptionKind.Int, "intra-modality experts of natural text (the first ones)", d, o => o.TextExperts, (o, v) => o with { TextExperts = (int)v }, min: 0),
+                new("task_experts", RouterOptionKind.Int, "intra-modality experts of the synthetic tasks (next; the rest are shared)", d, o => o.TaskExperts, (o, v) => o with { TaskExperts = (int)v }, min: 0),
+                new("aux_alpha", RouterOptionKind.Float, "load-balancing coefficient per modality pool (0 = off)", d, o => o.AuxAlpha, (o, v) => o with { AuxAlpha = (float)v }, min: 0),
+                new("aux_convention", RouterOptionKind.Choice, "f normalisation: switch (Σf = 1) or mixtral (Σf = k), per pool", d, o => o.AuxConvention == LoadBalanceConvention.Mixtral ? "mixtral" : "switch",
+                    (o, v) => o with { AuxConvention = (string)v == "mixtral" ? LoadBalanceConvention.Mixtral : LoadBalanceConvention.Switch }, choices: ["switch", "mixtral"]),
+                new("unlabelled", RouterOptionKind.Choice, "modality of tokens without a modality id (inference, padding)", d, o => o.Unlabelled, (o, v) => o with { Unlabelled = (string)v }, choices: Modalities),
+                new("ids", RouterOptionKind.Choice, "read a position's modality from its input token or its target", d, o => IdsName(o.Ids), (o, v) => o with { Ids = Ids((string)v) }, choices: ["input", "target"]),
+            ],
+            (s, o) =>
+            {
+                var pools = new Pools.ModalityPools(Modalities, [o.TextExperts, o.TaskExperts], s.Experts - o.TextExperts - o.TaskExperts,
+                    Array.IndexOf(Modalities, o.Unlabelled), o.Ids);
+                return Compose(new ModalityLinearScorer(s.ModelDim, pools, s.Rng), new MaskedTopKSelector(o.K, pools),
+                    o.AuxAlpha > 0 ? new GroupedSwitchAux(o.AuxAlpha, pools, o.AuxConvention) : null, null);
+            },
+            (s, o) =>
+            {
+                int shared = s.Experts - o.TextExperts - o.TaskExperts, smallest = Math.Min(o.TextExperts, o.TaskExperts) + shared;
+                return shared < 0 ? ("task_experts", $"= {o.TaskExperts} with text_experts = {o.TextExperts} exceeds the {s.Experts} experts")
+                    : smallest < 1 ? ("text_experts", $"leaves a modality with no expert: give it intra experts or leave shared ones (E − text − task > 0)")
+                    : o.K > smallest ? ("k", $"= {o.K} must be ≤ {smallest}, the smallest candidate set (intra + {shared} shared)")
+                    : null;
+            }),
     ];
+
+    static string IdsName(SideIdSource s) => s == SideIdSource.Target ? "target" : "input";
+
+    static SideIdSource Ids(string s) => s == "target" ? SideIdSource.Target : SideIdSource.Input;
 
     static string Granularity(RandomGranularity g) => g switch { RandomGranularity.Token => "token", RandomGranularity.Sequence => "sequence", _ => "batch" };
 
