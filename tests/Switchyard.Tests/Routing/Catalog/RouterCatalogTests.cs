@@ -17,7 +17,7 @@ public class RouterCatalogTests
     {
         // The baselines first, in this order; the methods after them (each branch appends its own), every name once.
         Assert.Equal(["top-k", "switch", "gshard", "mixtral", "expert-choice", "sigmoid-bias", "hash", "top-p", "adamoe", "smoe-dropout", "rmoe", "thor"], RouterCatalog.Names.Take(12).ToArray());
-        Assert.Equal(RouterCatalog.Names.Count, RouterCatalog.Names.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(RouterCatalog.Names.Count(), RouterCatalog.Names.Distinct(StringComparer.Ordinal).Count());
         foreach (RouterEntry e in RouterCatalog.Entries)
         {
             Assert.Matches(@"^\d{4}\.\d{5}$", e.ArXiv);
