@@ -111,7 +111,7 @@ public sealed class MoeLayer : Module
     /// <summary>Routing metrics of the last call (load, CV, drops, experts per token, entropy, aux losses).</summary>
     public RoutingStatistics Statistics => Router.Statistics;
 
-    /// <summary>Forward FLOPs per token of the last call: routed assignments kept (dropped ones cost nothing) plus shared experts; router excluded.</summary>
+    /// <summary>Forward FLOPs per token of the last call: routed assignments kept (dropped ones cost nothing) plus shared experts and a shared trunk (<see cref="ITrunkExpertSet"/>); router excluded.</summary>
     public double FlopsPerToken { get; private set; }
 
     /// <summary>Active expert parameters per token of the last call (routed kept assignments plus shared experts).</summary>
@@ -134,7 +134,9 @@ public sealed class MoeLayer : Module
 
         Var? aux = Router.Route(tape, flat, context, Plan);
         auxLosses?.Add(tape, aux);
-        Var rows = tape.IndexSelect(flat, Plan.Item);
+        // Feature-modulated experts (MoFME) transform a trunk computed once per token, not the input itself.
+        Var source = Experts is ITrunkExpertSet trunk ? trunk.Trunk(tape, flat) : flat;
+        Var rows = tape.IndexSelect(source, Plan.Item);
         Var outs = Experts.Forward(tape, rows, Plan);
         Var? shared = SharedExpert?.Forward(tape, flat);
         Var? scale = SharedExpertGate is null ? null : tape.Sigmoid(SharedExpertGate.Forward(tape, flat));
@@ -153,6 +155,11 @@ public sealed class MoeLayer : Module
             int rows = off[e + 1] - off[e];
             flops += (double)rows * Experts.FlopsPerRow(e);
             parameters += (double)rows * Experts.ParametersPerRow(e);
+        }
+        if (Experts is ITrunkExpertSet trunk)
+        {
+            flops += (double)tokens * trunk.TrunkFlopsPerToken;
+            parameters += (double)tokens * trunk.TrunkParameters;
         }
         if (SharedExpert is not null)
         {

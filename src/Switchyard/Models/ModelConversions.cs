@@ -21,6 +21,7 @@ public static class ModelConversions
     static readonly SortedDictionary<string, (string Summary, Conversion Apply)> s_entries = new(StringComparer.Ordinal)
     {
         [Copy] = ("copy every parameter present in both models by name (shapes must agree); the rest keep their initialisation", CopyByName),
+        [TernaryUpcycling.Name] = ("MoTE: dense FFN → frozen shared expert + routed (ternary) experts from the FFN with noise; options noise, scale_jitter", TernaryUpcycling.Apply),
     };
 
     /// <summary>The conversion names, sorted.</summary>

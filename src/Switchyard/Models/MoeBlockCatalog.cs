@@ -25,6 +25,8 @@ public static class MoeBlockCatalog
             (layer, config, rng, options, counts) => options is null ? MoeFeedForward.Create(layer, config, rng, counts)
                 : throw new InvalidConfigException(null, "switchyard.block_options", $"null (block \"{Default}\" takes no options)", options.Value.GetRawText())),
         [ChainedMoeFeedForward.BlockName] = ("Chain-of-Experts (2506.18945): the moe block's router and experts applied C times, a router per iteration; options iterations, residual (inner|outer), shared_gate", ChainedMoeFeedForward.Create),
+        [FilmBlock.Name] = ("MoFME: FiLM experts (γ_e ⊙ h + β_e) on one shared SwiGLU trunk computed once per token; options trunk_width", FilmBlock.Create),
+        [MoteBlock.Name] = ("MoTE: frozen full-precision shared expert + routed ternary (or float32) experts; options ternary, expert_width, shared_width, freeze_shared, activation_bits", MoteBlock.Create),
     };
 
     /// <summary>The block kinds, sorted.</summary>

@@ -10,6 +10,7 @@ public static class ReproductionProcedures
         [SelfSlimmingProcedure.Name] = new SelfSlimmingProcedure(),
         ["moiie"] = new Procedures.MoiieProcedure(),
         ["promoe"] = new Procedures.ProMoeProcedure(),
+        [ModelSizeProcedure.Name] = new ModelSizeProcedure(),
     };
 
     /// <summary>The procedure names, sorted.</summary>

@@ -230,6 +230,24 @@ public static class RouterCatalog
                     : o.K > smallest ? ("k", $"= {o.K} must be ≤ {smallest}, the smallest candidate set (intra + {shared} shared)")
                     : null;
             }),
+        new RouterEntry<MofmeRouterOptions>("mofme",
+            "MoFME's uncertainty-aware router as MC dropout: a linear gate on M dropped-out copies of the input (training 1, evaluation M, deterministic for a seed), mean softmax, top-k, load-balance. Pair with the 'film' block (FiLM experts on a shared trunk). UaR internals not verified.",
+            "Efficient Deweather Mixture-of-Experts with Uncertainty-aware Feature-wise Linear Modulation", "2312.16610", isCausal: true, new MofmeRouterOptions(),
+            d =>
+            [
+                new("k", RouterOptionKind.Int, "experts per token (≤ E)", d, o => o.K, (o, v) => o with { K = (int)v }, min: 1),
+                new("normalize", RouterOptionKind.Bool, "renormalise the selected probabilities to sum to 1", d, o => o.Normalize, (o, v) => o with { Normalize = (bool)v }),
+                new("dropout", RouterOptionKind.Float, "dropout probability p on the router input", d, o => o.Dropout, (o, v) => o with { Dropout = (float)v }, min: 0, max: 0.9),
+                new("samples", RouterOptionKind.Int, "MC samples M averaged when evaluating", d, o => o.Samples, (o, v) => o with { Samples = (int)v }, min: 1),
+                new("train_samples", RouterOptionKind.Int, "MC samples averaged while training (spec: 1)", d, o => o.TrainSamples, (o, v) => o with { TrainSamples = (int)v }, min: 1),
+                new("aux_alpha", RouterOptionKind.Float, "load-balancing loss coefficient α (0 = off)", d, o => o.AuxAlpha, (o, v) => o with { AuxAlpha = (float)v }, min: 0),
+                new("aux_convention", RouterOptionKind.Choice, "f normalisation: switch (Σf = 1) or mixtral (Σf = k)", d, o => o.AuxConvention == LoadBalanceConvention.Mixtral ? "mixtral" : "switch",
+                    (o, v) => o with { AuxConvention = (string)v == "mixtral" ? LoadBalanceConvention.Mixtral : LoadBalanceConvention.Switch }, choices: ["switch", "mixtral"]),
+                new("seed", RouterOptionKind.Int, "seed of the evaluation masks", d, o => o.Seed, (o, v) => o with { Seed = (int)v }),
+            ],
+            (s, o) => Compose(new McDropoutScorer(new LinearScorer(s.ModelDim, s.Experts, s.Rng), o.Dropout, o.Samples, o.TrainSamples, (ulong)o.Seed),
+                new TopKSelector(o.K) { Normalize = o.Normalize }, o.AuxAlpha > 0 ? new LoadBalancingLoss(o.AuxAlpha, o.AuxConvention) : null, null),
+            (s, o) => o.K > s.Experts ? ("k", $"= {o.K} must be ≤ the {s.Experts} experts") : null),
     ];
 
     static string IdsName(SideIdSource s) => s == SideIdSource.Target ? "target" : "input";
