@@ -38,8 +38,11 @@ public sealed record PairedDifference(IReadOnlyList<double> Differences)
         }
     }
 
-    /// <summary>Seeds on which the method's loss is lower than the baseline's.</summary>
-    public int SeedsFavouringMethod => Differences.Count(x => x < 0);
+    /// <summary>Whether a positive difference favours the method (a metric where higher is better); false for losses.</summary>
+    public bool HigherIsBetter { get; init; }
+
+    /// <summary>Seeds on which the method is better: a lower value than the baseline's, or a higher one when <see cref="HigherIsBetter"/>.</summary>
+    public int SeedsFavouringMethod => Differences.Count(x => HigherIsBetter ? x > 0 : x < 0);
 
     /// <summary>One line, e.g. <c>paired −0.080 ± 0.053 (3 of 3 seeds favour the method)</c>.</summary>
     public override string ToString() => Count == 0 ? "paired: no per-seed losses"

@@ -29,7 +29,7 @@ public sealed record ReproductionResult(Reproduction Reproduction, ComparisonRow
             int n = Math.Min(a.Count, b.Count);
             var d = new double[n];
             for (int i = 0; i < n; i++) d[i] = a[i] - b[i];
-            return new PairedDifference(d);
+            return new PairedDifference(d) { HigherIsBetter = m.HigherIsBetter };
         }
     }
 

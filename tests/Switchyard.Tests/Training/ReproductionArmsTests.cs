@@ -56,6 +56,7 @@ public sealed class ReproductionArmsTests
         var same = new ReproductionResult(r, Row("top-p", [2.0, 2.1, 2.2], [0.5, 0.6, 0.7]), baseline, "");
         Assert.True(same.MetricHolds);
         Assert.Equal(0.2, same.MetricPaired.Mean, 1e-12);
+        Assert.Equal(3, same.MetricPaired.SeedsFavouringMethod);
         Assert.Equal(ReproductionVerdict.Reproduced, same.Verdict);
         Assert.Contains("purity", same.MeasuredText);
 
