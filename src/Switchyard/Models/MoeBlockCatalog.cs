@@ -24,6 +24,8 @@ public static class MoeBlockCatalog
         [Default] = ("catalog router + routed SwiGLU experts (+ shared experts): the architecture's MoE block",
             (layer, config, rng, options, counts) => options is null ? MoeFeedForward.Create(layer, config, rng, counts)
                 : throw new InvalidConfigException(null, "switchyard.block_options", $"null (block \"{Default}\" takes no options)", options.Value.GetRawText())),
+        ["t2mir"] = ("T2MIR: token-wise MoE (noisy MLP gate, CV² balance) beside a task-wise MoE (contrastive router, EMA target), concatenated and projected to d",
+            (layer, config, rng, options, _) => T2mirFeedForward.Create(layer, config, rng, options)),
     };
 
     /// <summary>The block kinds, sorted.</summary>

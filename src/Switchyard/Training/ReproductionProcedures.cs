@@ -5,6 +5,8 @@ public static class ReproductionProcedures
 {
     static readonly SortedDictionary<string, IReproductionProcedure> s_entries = new(StringComparer.Ordinal)
     {
+        ["language-spread"] = new LanguageSpreadProcedure(),
+        ["t2mir-purity"] = new T2mirPurityProcedure(),
     };
 
     /// <summary>The procedure names, sorted.</summary>
