@@ -13,13 +13,13 @@ public static class CvSquared
 {
     const double Epsilon = 1e-10;
 
-    /// <summary>Records CV²(<paramref name="x"/>) (x of any shape, read as a vector) as a scalar Var.</summary>
+    /// <summary>Records CV²(<paramref name="x"/>) (x of any shape, read as a vector) as a scalar (rank-0) Var.</summary>
     public static Var Apply(Tape tape, Var x)
     {
         ArgumentNullException.ThrowIfNull(tape);
         ArgumentNullException.ThrowIfNull(x);
         bool grad = tape.NeedsGrad(x);
-        Var y = tape.NewVar(new Shape(1), grad);
+        Var y = tape.NewVar(Tape.Scalar, grad);
         y.Value.Span[0] = Forward<float>(x.Value.Span);
         if (grad) tape.Record(CvSquaredOp.Instance, [x], [y]);
         return y;
