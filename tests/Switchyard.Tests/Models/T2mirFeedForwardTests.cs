@@ -94,7 +94,7 @@ public class T2mirFeedForwardTests
         // Then outputs and routing are identical and no contrastive loss is computed
         Assert.Equal(first, b.Value.ToArray());
         Assert.Equal(plan, block.TaskMoe.Plan.Expert.ToArray());
-        Assert.DoesNotContain(block.TaskMoe.Statistics.AuxLosses, l => l.Name == "contrastive");
+        Assert.DoesNotContain(block.TaskMoe.Statistics.AuxLosses.ToArray(), l => l.Name == "contrastive");
 
         // While in training the task ids shape the contrastive loss
         Forward(block, x, training: true, [0, 0, 1, 1, 0, 0, 1, 1], tape);

@@ -9,7 +9,7 @@ public class HybridSelectorTests
 {
     const int E = 4;
     // Token 0 prefers experts 0 > 1 > 2 > 3; token 1 prefers 3 > 2 > 1 > 0; token 2 prefers 2 > 0 > 1 > 3.
-    static readonly float[] s_logits = [3, 2, 1, 0, 0, 1, 2, 3, 2, 1, 0, -1];
+    static readonly float[] s_logits = [3, 2, 1, 0, 0, 1, 2, 3, 1, -1, 2, 0];
 
     static RoutingPlan Route(HybridSelector selector, RoutingContext context, out Router router)
     {
