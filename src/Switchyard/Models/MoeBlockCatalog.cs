@@ -27,6 +27,8 @@ public static class MoeBlockCatalog
         [ChainedMoeFeedForward.BlockName] = ("Chain-of-Experts (2506.18945): the moe block's router and experts applied C times, a router per iteration; options iterations, residual (inner|outer), shared_gate", ChainedMoeFeedForward.Create),
         [FilmBlock.Name] = ("MoFME: FiLM experts (γ_e ⊙ h + β_e) on one shared SwiGLU trunk computed once per token; options trunk_width", FilmBlock.Create),
         [MoteBlock.Name] = ("MoTE: frozen full-precision shared expert + routed ternary (or float32) experts; options ternary, expert_width, shared_width, freeze_shared, activation_bits", MoteBlock.Create),
+        ["t2mir"] = ("T2MIR: token-wise MoE (noisy MLP gate, CV² balance) beside a task-wise MoE (contrastive router, EMA target), concatenated and projected to d",
+            (layer, config, rng, options, _) => T2mirFeedForward.Create(layer, config, rng, options)),
     };
 
     /// <summary>The block kinds, sorted.</summary>

@@ -123,6 +123,7 @@ public sealed class MoeFeedForward : FeedForwardBlock
     {
         to.TaskIds = from?.TaskIds ?? default;
         to.LanguageIds = from?.LanguageIds ?? default;
+        to.LanguageFamilyIds = from?.LanguageFamilyIds ?? default;
         to.ModalityIds = from?.ModalityIds ?? default;
         to.TokenRoles = from?.TokenRoles ?? default;
         to.Override = from?.Override;

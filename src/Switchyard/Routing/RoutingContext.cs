@@ -54,6 +54,12 @@ public sealed class RoutingContext
     /// <summary>Language (or language-family) id per item, [N]; empty when unused.</summary>
     public ReadOnlyMemory<int> LanguageIds { get; set; }
 
+    /// <summary>
+    /// Language-family id per item, [N] (index into the data's sorted family names; -1 when none): the group a
+    /// language-family router forces in training (ApolloMoE's hybrid routing); empty when unused.
+    /// </summary>
+    public ReadOnlyMemory<int> LanguageFamilyIds { get; set; }
+
     /// <summary>Role of each token (e.g. prompt/answer/special), [N]; empty when unused.</summary>
     public ReadOnlyMemory<int> TokenRoles { get; set; }
 

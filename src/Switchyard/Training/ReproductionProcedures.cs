@@ -11,6 +11,8 @@ public static class ReproductionProcedures
         ["moiie"] = new Procedures.MoiieProcedure(),
         ["promoe"] = new Procedures.ProMoeProcedure(),
         [ModelSizeProcedure.Name] = new ModelSizeProcedure(),
+        ["language-spread"] = new LanguageSpreadProcedure(),
+        ["t2mir-purity"] = new T2mirPurityProcedure(),
     };
 
     /// <summary>The procedure names, sorted.</summary>

@@ -45,6 +45,7 @@ public sealed partial class Trainer
     readonly NodeBoundaries _boundaries = new();
     readonly int _threads;
     int _step, _lastCheckpoint;
+    int[] _familyIds = [];
 
     Trainer(Recipe recipe, string dir, TrainOptions options)
     {
@@ -275,6 +276,9 @@ public sealed partial class Trainer
         RoutingContext c = _model.RoutingContext;
         c.TaskIds = batch.Tasks;
         c.LanguageIds = batch.Languages;
+        if (_familyIds.Length != batch.Languages.Length) _familyIds = new int[batch.Languages.Length];
+        for (int i = 0; i < _familyIds.Length; i++) _familyIds[i] = _mixture.Labels.FamilyId(batch.Languages[i]);
+        c.LanguageFamilyIds = _familyIds;
         c.ModalityIds = batch.Modalities;
         c.TokenRoles = batch.Roles;
     }

@@ -45,6 +45,8 @@ public class RouterPropertyTests
         "sigmoid-bias" when experts % groups == 0 && groups > 1 && k <= experts / groups =>
             [$"k={k}", $"normalize={normalize}", $"groups={groups}", "top_groups=1", "scaling_factor=2.5"],
         "sigmoid-bias" => [$"k={k}", $"normalize={normalize}"],
+        "noisy-mlp" => [$"k={k}", $"noisy={normalize}", $"cv_alpha={(renorm ? 0.01 : 0)}"],
+        "language-family" => [$"k={k}", $"group={(normalize ? "family" : "language")}", $"normalize={renorm}"],
         _ => [$"seed={k}"],
     };
 
@@ -56,11 +58,16 @@ public class RouterPropertyTests
         rng.FillNormal(x.Span, 30f); // gate weights are N(0, 0.02²): scale x so the logits spread
         var ids = new int[items];
         for (int i = 0; i < items; i++) ids[i] = rng.NextInt(50);
+        int[] languages = [.. ids.Select(id => id % 9 - 1)]; // -1 = no language (language-family routers force the others)
         // A training step somewhere on a 100-step run (step-dependent routers: SMoE-Dropout's k).
+<<<<<<< HEAD
         // Side ids in [-1, 2] (−1: unlabelled or padding) for the routers that read roles or modalities (promoe, moiie).
         var side = new int[items];
         for (int i = 0; i < items; i++) side[i] = rng.NextInt(4) - 1;
         var context = new RoutingContext(new Rng(seed + 2)) { TokenIds = ids, Training = true, Step = (long)(seed % 150), TotalSteps = 100, TokenRoles = side, ModalityIds = side };
+=======
+        var context = new RoutingContext(new Rng(seed + 2)) { TokenIds = ids, LanguageIds = languages, LanguageFamilyIds = languages, Training = true, Step = (long)(seed % 150), TotalSteps = 100 };
+>>>>>>> t2mir
         var tape = new Tape(4096);
         var plan = new RoutingPlan();
         Var? aux = router.Route(tape, tape.Variable(x), context, plan);

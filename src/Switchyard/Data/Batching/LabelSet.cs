@@ -38,7 +38,18 @@ public sealed class LabelSet
     {
         Sources = sources; Domains = domains; Tasks = tasks; Languages = languages; LanguageFamilies = families;
         _domain = Index(domains); _task = Index(tasks); _language = Index(languages);
+        Families = Sorted(families.Where(f => f != None));
+        var family = Index([.. Families]);
+        _familyOfLanguage = [.. families.Select(f => family.GetValueOrDefault(f, -1))];
     }
+
+    readonly int[] _familyOfLanguage;
+
+    /// <summary>Language-family names, sorted, without <see cref="None"/>: family id i is index i.</summary>
+    public IReadOnlyList<string> Families { get; }
+
+    /// <summary>Family id (<see cref="Families"/>) of language id <paramref name="languageId"/>, or -1 when it has none or the id is out of range.</summary>
+    public int FamilyId(int languageId) => (uint)languageId < (uint)_familyOfLanguage.Length ? _familyOfLanguage[languageId] : -1;
 
     readonly Dictionary<string, int> _domain, _task, _language;
 

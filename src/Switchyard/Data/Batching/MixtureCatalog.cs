@@ -20,6 +20,8 @@ public static class MixtureCatalog
         ["brown"] = ("the Brown corpus alone (15 genres, English)", (t, s, v) => new DataMixture(t, [new MixtureComponent("brown", Corpus.Brown().Split(v, s), 1)])),
         ["udhr"] = ("the UDHR alone (every bundled language)", (t, s, v) => new DataMixture(t, [new MixtureComponent("udhr", Corpus.Udhr().Split(v, s), 1)])),
         ["interleaved"] = ("Brown text and synthetic-task lines in alternating 64–256-character segments (modality switches inside windows; every token scored)", (t, s, v) => new DataMixture(t, [new MixtureComponent("interleaved", InterleavedCorpus.CreateSplit(v, s), 1)])),
+        [UdhrFamilyMixture.Name] = ("six UDHR languages of two families (Germanic: eng, deu_1996, nld; Romance: fra, spa, ita)", (t, s, v) => UdhrFamilyMixture.Build(t, s, v, heldOut: false)),
+        [UdhrFamilyMixture.HeldOutName] = ("udhr-six, plus swe and por_PT (one unseen language per family) in validation only", (t, s, v) => UdhrFamilyMixture.Build(t, s, v, heldOut: true)),
         ["tasks"] = ("the synthetic tasks alone (2000 train, 200 validation examples per task)", (t, s, v) => new DataMixture(t, [new MixtureComponent("tasks", SyntheticTasks.CreateSplit(2000, 200, s), 1)])),
     };
 

@@ -247,6 +247,37 @@ public static class RouterCatalog
             ],
             (s, o) => Compose(new McDropoutScorer(new LinearScorer(s.ModelDim, s.Experts, s.Rng), o.Dropout, o.Samples, o.TrainSamples, (ulong)o.Seed),
                 new TopKSelector(o.K) { Normalize = o.Normalize }, o.AuxAlpha > 0 ? new LoadBalancingLoss(o.AuxAlpha, o.AuxConvention) : null, null),
+        new RouterEntry<NoisyMlpRouterOptions>("noisy-mlp",
+            "T2MIR's token-wise gate: MLP logits W2·tanh(W1·x), noisy top-k in training (learned softplus noise std + 0.01), softmax over the top k; CV² balance loss on importance and smooth load.",
+            "Mixture-of-Experts Meets In-Context Reinforcement Learning", "2506.05426", isCausal: true, new NoisyMlpRouterOptions(),
+            d =>
+            [
+                new("k", RouterOptionKind.Int, "experts per token (≤ E)", d, o => o.K, (o, v) => o with { K = (int)v }, min: 1),
+                new("noisy", RouterOptionKind.Bool, "noisy top-k gating in training", d, o => o.Noisy, (o, v) => o with { Noisy = (bool)v }),
+                new("noise_epsilon", RouterOptionKind.Float, "constant added to the learned noise std", d, o => o.NoiseEpsilon, (o, v) => o with { NoiseEpsilon = (float)v }, min: 0),
+                new("cv_alpha", RouterOptionKind.Float, "CV² balance loss coefficient on importance and load (0 = off)", d, o => o.CvAlpha, (o, v) => o with { CvAlpha = (float)v }, min: 0),
+            ],
+            (s, o) =>
+            {
+                var scorer = new MlpScorer(s.ModelDim, s.Experts, s.Rng, o.Noisy, o.NoiseEpsilon);
+                return Compose(scorer, new TopKSelector(o.K) { Normalize = true }, o.CvAlpha > 0 ? new CvSquaredLoss(o.CvAlpha, scorer) : null, null);
+            },
+            (s, o) => o.K > s.Experts ? ("k", $"= {o.K} must be ≤ the {s.Experts} experts") : null),
+        new RouterEntry<LanguageFamilyRouterOptions>("language-family",
+            "ApolloMoE hybrid routing: softmax top-k of a linear gate; in training the token's language (or family) expert, id mod E, replaces the k-th choice when absent; weights = raw probabilities. Inference: the router alone.",
+            "Efficiently Democratizing Medical LLMs for 50 Languages via a Mixture of Language Family Experts", "2410.10626", isCausal: true,
+            new LanguageFamilyRouterOptions(),
+            d =>
+            [
+                new("k", RouterOptionKind.Int, "experts per token (≤ E)", d, o => o.K, (o, v) => o with { K = (int)v }, min: 1),
+                new("group", RouterOptionKind.Choice, "what an expert is tied to: family (RoutingContext.LanguageFamilyIds) or language (LanguageIds); expert = id mod E", d,
+                    o => o.Group == LanguageGroup.Language ? "language" : "family",
+                    (o, v) => o with { Group = (string)v == "language" ? LanguageGroup.Language : LanguageGroup.Family }, choices: ["family", "language"]),
+                new("normalize", RouterOptionKind.Bool, "renormalise the chosen probabilities (reference norm_topk_prob = false)", d, o => o.Normalize, (o, v) => o with { Normalize = (bool)v }),
+                new("aux_alpha", RouterOptionKind.Float, "load-balancing loss coefficient α (reference 0 = off)", d, o => o.AuxAlpha, (o, v) => o with { AuxAlpha = (float)v }, min: 0),
+            ],
+            (s, o) => Compose(new LinearScorer(s.ModelDim, s.Experts, s.Rng), new HybridSelector(o.K, o.Group) { Normalize = o.Normalize },
+                o.AuxAlpha > 0 ? new LoadBalancingLoss(o.AuxAlpha) : null, null),
             (s, o) => o.K > s.Experts ? ("k", $"= {o.K} must be ≤ the {s.Experts} experts") : null),
     ];
 
