@@ -24,6 +24,7 @@ public static class MoeBlockCatalog
         [Default] = ("catalog router + routed SwiGLU experts (+ shared experts): the architecture's MoE block",
             (layer, config, rng, options, counts) => options is null ? MoeFeedForward.Create(layer, config, rng, counts)
                 : throw new InvalidConfigException(null, "switchyard.block_options", $"null (block \"{Default}\" takes no options)", options.Value.GetRawText())),
+        [DuoFeedForward.Name] = ("Duo-LLM: big FFN, small FFN and skip per token and layer (duo-random / duo-router); options big_width, small_width, skip, costs", (layer, config, rng, options, _) => DuoFeedForward.Create(layer, config, rng, options)),
     };
 
     /// <summary>The block kinds, sorted.</summary>
