@@ -90,6 +90,28 @@ public static class DuoOracle
         finally { run.Restore(); }
     }
 
+    /// <summary>
+    /// Each probed token's loss on its own big-layer mask (<paramref name="maskOfToken"/>(row): bit l = big in layer l, else
+    /// small) with every other token all small: the quantity the oracle minimises. Unprobed rows hold NaN.
+    /// </summary>
+    /// <exception cref="ArgumentException">The model has a layer that is not a duo layer, or the sizes do not fit.</exception>
+    public static float[] FixedOthers(DecoderModel model, ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int sequences, int length,
+        Func<int, int> maskOfToken, int probeStride = 1)
+    {
+        ArgumentNullException.ThrowIfNull(maskOfToken);
+        var run = new Session(model, inputs, targets, sequences, length, probeStride);
+        try
+        {
+            var losses = new float[sequences * length];
+            Array.Fill(losses, float.NaN);
+            var masks = new int[losses.Length];
+            foreach (int t in run.ProbePositions())
+                run.Keep(t, run.Probe(t, maskOfToken), maskOfToken, losses, masks, _ => true, replace: true);
+            return losses;
+        }
+        finally { run.Restore(); }
+    }
+
     // One analysis: the model switched to evaluation with a pattern override, the data, the probed token rows.
     sealed class Session
     {
@@ -188,7 +210,7 @@ public static class DuoOracle
             var best = new float[_sequences * _length];
             var masks = new int[best.Length];
             Array.Fill(best, float.PositiveInfinity);
-            foreach (int t in Positions())
+            foreach (int t in ProbePositions())
                 foreach (int m in candidates)
                 {
                     float[] losses = Probe(t, _ => m);
@@ -206,7 +228,7 @@ public static class DuoOracle
             {
                 var chosen = new int[n];
                 Array.Fill(best, float.PositiveInfinity);
-                foreach (int t in Positions())
+                foreach (int t in ProbePositions())
                     for (int l = 0; l < Layers; l++)
                     {
                         int bit = 1 << l;
@@ -248,11 +270,11 @@ public static class DuoOracle
         }
 
         // Positions t that hold at least one probed token.
-        IEnumerable<int> Positions() => Probes.Select(r => r % _length).Distinct().Order();
+        public IEnumerable<int> ProbePositions() => Probes.Select(r => r % _length).Distinct().Order();
 
         // One pass over the prefixes 0..t of every sequence: position t on the candidate mask, every other token all small.
         // Returns the losses of the prefix rows (s·(t+1) + t is sequence s's probe).
-        float[] Probe(int t, Func<int, int> maskOfRow)
+        public float[] Probe(int t, Func<int, int> maskOfRow)
         {
             int len = t + 1, n = _sequences * len;
             var ids = new int[n];
@@ -274,7 +296,7 @@ public static class DuoOracle
         }
 
         // Per probed token at position t: keep the candidate when it lowers the token's best loss.
-        void Keep(int t, float[] prefixLosses, Func<int, int> maskOfRow, float[] best, int[] masks, Func<int, bool> eligible)
+        public void Keep(int t, float[] prefixLosses, Func<int, int> maskOfRow, float[] best, int[] masks, Func<int, bool> eligible, bool replace = false)
         {
             int len = t + 1;
             for (int s = 0; s < _sequences; s++)
@@ -282,7 +304,7 @@ public static class DuoOracle
                 int row = s * _length + t;
                 if (Targets[row] == DecoderModel.IgnoreIndex || !eligible(row)) continue;
                 float loss = prefixLosses[s * len + t];
-                if (loss < best[row]) { best[row] = loss; masks[row] = maskOfRow(row); }
+                if (replace || loss < best[row]) { best[row] = loss; masks[row] = maskOfRow(row); }
             }
         }
 

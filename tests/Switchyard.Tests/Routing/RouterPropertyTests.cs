@@ -34,6 +34,8 @@ public class RouterPropertyTests
         "smoe-dropout" => [$"k_min={k}", $"k_max={Math.Min(experts, k + 2)}", $"eval_k={(renorm ? 1 : 0)}"],
         "rmoe" => [$"k={k}", $"hidden={k + 1}", $"normalize={normalize}"],
         "thor" => [$"granularity={drop switch { "position" => "batch", _ => normalize ? "token" : "sequence" }}"],
+        "duo-random" => [$"big_fraction={(normalize ? "0" : p)}"],
+        "duo-router" => [$"budget={(renorm ? "0" : p)}", $"lambda={k}", "lambda_rate=0.5"],
         "top-k" or "switch" or "gshard" or "mixtral" =>
             [$"k={k}", $"normalize={normalize}", $"capacity_factor={factor}", $"drop_policy={drop}", $"renormalize_after_drop={renorm}"],
         "expert-choice" => [$"capacity_factor={(factor == "0" ? "3" : factor)}"],
