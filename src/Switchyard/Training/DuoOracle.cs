@@ -39,9 +39,9 @@ public static class DuoOracle
         try
         {
             int layers = run.Layers;
-            double allBig = run.Mean(run.Full(_ => Session.AllBig(layers)));
+            double allBig = run.MeanOverProbes(run.Full(_ => Session.AllBig(layers)));
             float[] smallLosses = run.Full(_ => 0);
-            double allSmall = run.Mean(smallLosses);
+            double allSmall = run.MeanOverProbes(smallLosses);
             var budgets = new List<DuoBudgetResult>();
             foreach (int b in options.Budgets)
             {
@@ -49,7 +49,7 @@ public static class DuoOracle
                 bool exhaustive = layers <= options.ExhaustiveMaxLayers && b <= options.ExhaustiveMaxBudget;
                 var (best, masks) = exhaustive ? run.Exhaustive(b) : run.Greedy(b);
                 double oracle = run.MeanOverProbes(best);
-                double joint = run.AllProbed ? run.Mean(run.Full(token => masks[token])) : double.NaN;
+                double joint = run.AllProbed ? run.MeanOverProbes(run.Full(token => masks[token])) : double.NaN;
                 double difficulty = 0;
                 var share = new double[layers];
                 foreach (int token in run.Probes)
@@ -85,7 +85,7 @@ public static class DuoOracle
                 skip += plan.NullSelectedCount / items;
             }
             int layers = run.Layers;
-            return new DuoRoutedResult(run.Mean(losses), big / layers, small / layers, skip / layers);
+            return new DuoRoutedResult(run.MeanOverProbes(losses), big / layers, small / layers, skip / layers);
         }
         finally { run.Restore(); }
     }
@@ -171,8 +171,6 @@ public static class DuoOracle
             _model.Training = _savedTraining;
             _tape.Reset();
         }
-
-        public double Mean(float[] losses) => MeanOverProbes(losses);
 
         public double MeanOverProbes(float[] losses)
         {
