@@ -29,6 +29,7 @@ public static class MoeBlockCatalog
         [MoteBlock.Name] = ("MoTE: frozen full-precision shared expert + routed ternary (or float32) experts; options ternary, expert_width, shared_width, freeze_shared, activation_bits", MoteBlock.Create),
         ["t2mir"] = ("T2MIR: token-wise MoE (noisy MLP gate, CV² balance) beside a task-wise MoE (contrastive router, EMA target), concatenated and projected to d",
             (layer, config, rng, options, _) => T2mirFeedForward.Create(layer, config, rng, options)),
+        [DuoFeedForward.Name] = ("Duo-LLM: big FFN, small FFN and skip per token and layer (duo-random / duo-router); options big_width, small_width, skip, costs", (layer, config, rng, options, _) => DuoFeedForward.Create(layer, config, rng, options)),
     };
 
     /// <summary>The block kinds, sorted.</summary>

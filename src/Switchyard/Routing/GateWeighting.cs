@@ -15,4 +15,11 @@ public enum GateWeighting
 
     /// <summary>w = scale, not differentiable (hash routing).</summary>
     Constant,
+
+    /// <summary>
+    /// Straight-through: w = scale·p/sg(p), i.e. the value is scale (the chosen expert's output enters at full
+    /// weight, as under random routing) while the gradient is that of scale·p divided by the value of p
+    /// (∂w/∂p = scale/p). Hard top-1 choices trained by the language-model loss (Duo-LLM's routers).
+    /// </summary>
+    StraightThrough,
 }

@@ -147,6 +147,16 @@ public sealed class Router
         for (int j = 0; j < n; j++) flat[j] = item[j] * experts + expert[j];
         if (spec.Weighting == GateWeighting.Probability)
             return GateGather.Apply(tape, probabilities, flat, default, default, default, spec.Scale);
+        if (spec.Weighting == GateWeighting.StraightThrough)
+        {
+            // p·(scale/p) with scale/p a constant: two gradient-checked ops, value scale up to one rounding.
+            Var p = GateGather.Apply(tape, probabilities, flat, default, default, default, 1f);
+            Var inverse = tape.NewVar(new Shape(n), requiresGrad: false);
+            ReadOnlySpan<float> pv = p.Value.Span;
+            Span<float> iv = inverse.Value.Span;
+            for (int j = 0; j < n; j++) iv[j] = spec.Scale / Math.Max(pv[j], float.Epsilon);
+            return tape.Mul(p, inverse);
+        }
 
         Span<int> den;
         ReadOnlySpan<int> denOffsets;

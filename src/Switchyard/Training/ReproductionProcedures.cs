@@ -13,6 +13,7 @@ public static class ReproductionProcedures
         [ModelSizeProcedure.Name] = new ModelSizeProcedure(),
         ["language-spread"] = new LanguageSpreadProcedure(),
         ["t2mir-purity"] = new T2mirPurityProcedure(),
+        [DuoReproduction.Name] = new DuoReproduction(),
     };
 
     /// <summary>The procedure names, sorted.</summary>

@@ -35,9 +35,14 @@ public class RouterPropertyTests
         "rmoe" => [$"k={k}", $"hidden={k + 1}", $"normalize={normalize}"],
         "mofme" => [$"k={k}", $"normalize={normalize}", $"dropout={(renorm ? "0.5" : "0")}", $"samples={k}", $"train_samples={(normalize ? 1 : 2)}"],
         "thor" => [$"granularity={drop switch { "position" => "batch", _ => normalize ? "token" : "sequence" }}"],
+<<<<<<< HEAD
         "promoe" when experts > 1 && renorm => [$"k={Math.Min(k, experts - 1)}", "hard_role=prompt", $"ids={(normalize ? "input" : "target")}"],
         "promoe" => [$"k={k}", "hard_role=none", $"rcl_alpha={(normalize ? 0.01 : 0)}"],
         "moiie" => [$"text_experts={experts / 3}", $"task_experts={experts / 3}", $"k={Math.Min(k, experts - 2 * (experts / 3) + experts / 3)}", $"unlabelled={(renorm ? "task" : "text")}"],
+=======
+        "duo-random" => [$"big_fraction={(normalize ? "0" : p)}"],
+        "duo-router" => [$"budget={(renorm ? "0" : p)}", $"lambda={k}", "lambda_rate=0.5"],
+>>>>>>> duo
         "top-k" or "switch" or "gshard" or "mixtral" =>
             [$"k={k}", $"normalize={normalize}", $"capacity_factor={factor}", $"drop_policy={drop}", $"renormalize_after_drop={renorm}"],
         "roma" => [$"k={k}", $"neighbours={k}", $"last_token={normalize}"],

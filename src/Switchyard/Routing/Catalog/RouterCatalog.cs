@@ -279,6 +279,28 @@ public static class RouterCatalog
             (s, o) => Compose(new LinearScorer(s.ModelDim, s.Experts, s.Rng), new HybridSelector(o.K, o.Group) { Normalize = o.Normalize },
                 o.AuxAlpha > 0 ? new LoadBalancingLoss(o.AuxAlpha) : null, null),
             (s, o) => o.K > s.Experts ? ("k", $"= {o.K} must be ≤ the {s.Experts} experts") : null),
+        new RouterEntry<DuoRandomRouterOptions>("duo-random",
+            "Duo-LLM stage 1: each token draws big / small / skip at random in every layer (uniform, or a fixed big fraction), weight 1; no parameters. Use with the duo block.",
+            "Duo-LLM: A Framework for Studying Adaptive Computation in Large Language Models", "2410.10846", isCausal: true, new DuoRandomRouterOptions(),
+            d =>
+            [
+                new("big_fraction", RouterOptionKind.Float, "probability of the big module (slot 0); the other slots share the rest; 0 = uniform", d, o => o.BigFraction,
+                    (o, v) => o with { BigFraction = (float)v }, min: 0, max: 1),
+            ],
+            (s, o) => DuoSlots.Random(s, o)),
+        new RouterEntry<DuoRouterOptions>("duo-router",
+            "Duo-LLM stage 3: per-layer linear router, hard top-1 over big / small / skip with straight-through gates (weight 1), budget penalty λ·(E[cost] − budget) with dual ascent on λ. Use with the duo block.",
+            "Duo-LLM: A Framework for Studying Adaptive Computation in Large Language Models", "2410.10846", isCausal: true, new DuoRouterOptions(),
+            d =>
+            [
+                new("budget", RouterOptionKind.Float, "target mean cost per token and layer (slot costs: big 1, small its FLOPs ratio, skip 0, or the duo block's costs)", d, o => o.Budget,
+                    (o, v) => o with { Budget = (float)v }, min: 0),
+                new("lambda", RouterOptionKind.Float, "initial penalty coefficient λ", d, o => o.Lambda, (o, v) => o with { Lambda = (float)v }, min: 0),
+                new("lambda_rate", RouterOptionKind.Float, "dual-ascent rate of λ per optimizer step, λ += rate·(realized cost − budget), λ may turn negative (0 = fixed λ)", d, o => o.LambdaRate,
+                    (o, v) => o with { LambdaRate = (float)v }, min: 0),
+            ],
+            (s, o) => DuoSlots.Trained(s, o),
+            (s, o) => DuoSlots.CheckCosts(s, o)),
     ];
 
     static string IdsName(SideIdSource s) => s == SideIdSource.Target ? "target" : "input";
