@@ -35,14 +35,11 @@ public class RouterPropertyTests
         "rmoe" => [$"k={k}", $"hidden={k + 1}", $"normalize={normalize}"],
         "mofme" => [$"k={k}", $"normalize={normalize}", $"dropout={(renorm ? "0.5" : "0")}", $"samples={k}", $"train_samples={(normalize ? 1 : 2)}"],
         "thor" => [$"granularity={drop switch { "position" => "batch", _ => normalize ? "token" : "sequence" }}"],
-<<<<<<< HEAD
         "promoe" when experts > 1 && renorm => [$"k={Math.Min(k, experts - 1)}", "hard_role=prompt", $"ids={(normalize ? "input" : "target")}"],
         "promoe" => [$"k={k}", "hard_role=none", $"rcl_alpha={(normalize ? 0.01 : 0)}"],
         "moiie" => [$"text_experts={experts / 3}", $"task_experts={experts / 3}", $"k={Math.Min(k, experts - 2 * (experts / 3) + experts / 3)}", $"unlabelled={(renorm ? "task" : "text")}"],
-=======
         "duo-random" => [$"big_fraction={(normalize ? "0" : p)}"],
         "duo-router" => [$"budget={(renorm ? "0" : p)}", $"lambda={k}", "lambda_rate=0.5"],
->>>>>>> duo
         "top-k" or "switch" or "gshard" or "mixtral" =>
             [$"k={k}", $"normalize={normalize}", $"capacity_factor={factor}", $"drop_policy={drop}", $"renormalize_after_drop={renorm}"],
         "roma" => [$"k={k}", $"neighbours={k}", $"last_token={normalize}"],
@@ -65,14 +62,14 @@ public class RouterPropertyTests
         for (int i = 0; i < items; i++) ids[i] = rng.NextInt(50);
         int[] languages = [.. ids.Select(id => id % 9 - 1)]; // -1 = no language (language-family routers force the others)
         // A training step somewhere on a 100-step run (step-dependent routers: SMoE-Dropout's k).
-<<<<<<< HEAD
         // Side ids in [-1, 2] (−1: unlabelled or padding) for the routers that read roles or modalities (promoe, moiie).
         var side = new int[items];
         for (int i = 0; i < items; i++) side[i] = rng.NextInt(4) - 1;
-        var context = new RoutingContext(new Rng(seed + 2)) { TokenIds = ids, Training = true, Step = (long)(seed % 150), TotalSteps = 100, TokenRoles = side, ModalityIds = side };
-=======
-        var context = new RoutingContext(new Rng(seed + 2)) { TokenIds = ids, LanguageIds = languages, LanguageFamilyIds = languages, Training = true, Step = (long)(seed % 150), TotalSteps = 100 };
->>>>>>> t2mir
+        var context = new RoutingContext(new Rng(seed + 2))
+        {
+            TokenIds = ids, LanguageIds = languages, LanguageFamilyIds = languages, Training = true, Step = (long)(seed % 150), TotalSteps = 100,
+            TokenRoles = side, ModalityIds = side,
+        };
         var tape = new Tape(4096);
         var plan = new RoutingPlan();
         Var? aux = router.Route(tape, tape.Variable(x), context, plan);

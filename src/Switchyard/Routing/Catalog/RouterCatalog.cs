@@ -247,6 +247,7 @@ public static class RouterCatalog
             ],
             (s, o) => Compose(new McDropoutScorer(new LinearScorer(s.ModelDim, s.Experts, s.Rng), o.Dropout, o.Samples, o.TrainSamples, (ulong)o.Seed),
                 new TopKSelector(o.K) { Normalize = o.Normalize }, o.AuxAlpha > 0 ? new LoadBalancingLoss(o.AuxAlpha, o.AuxConvention) : null, null),
+            (s, o) => o.K > s.Experts ? ("k", $"= {o.K} must be ≤ the {s.Experts} experts") : null),
         new RouterEntry<NoisyMlpRouterOptions>("noisy-mlp",
             "T2MIR's token-wise gate: MLP logits W2·tanh(W1·x), noisy top-k in training (learned softplus noise std + 0.01), softmax over the top k; CV² balance loss on importance and smooth load.",
             "Mixture-of-Experts Meets In-Context Reinforcement Learning", "2506.05426", isCausal: true, new NoisyMlpRouterOptions(),
