@@ -5,6 +5,7 @@ public static class ReproductionProcedures
 {
     static readonly SortedDictionary<string, IReproductionProcedure> s_entries = new(StringComparer.Ordinal)
     {
+        ["dynamic-dino"] = new DynamicDinoProcedure(),
     };
 
     /// <summary>The procedure names, sorted.</summary>

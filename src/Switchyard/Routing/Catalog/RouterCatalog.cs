@@ -153,6 +153,20 @@ public static class RouterCatalog
                     o => Granularity(o.EvalGranularity), (o, v) => o with { EvalGranularity = Granularity((string)v) }, choices: ["batch", "sequence", "token"]),
             ],
             (s, o) => new Router(new UniformScorer(s.Experts), new RandomSelector(o.Granularity, o.EvalGranularity))),
+        new RouterEntry<DynamicDinoRouterOptions>("dynamic-dino",
+            "Dynamic-DINO MoE-tuning: softmax top-k over a linear gate, weights renormalised over the k and scaled by gate_scale (0 = k), so k equal gates weigh 1 each (the router a dense FFN is MoE-fied into: init conversion 'moefy'); load-balance loss.",
+            "Dynamic-DINO: Fine-Grained Mixture of Experts Tuning for Real-time Open-Vocabulary Object Detection", "2507.17436", isCausal: true, new DynamicDinoRouterOptions(),
+            d =>
+            [
+                new("k", RouterOptionKind.Int, "experts per token (= granularity g of the MoE-fied FFN; ≤ E)", d, o => o.K, (o, v) => o with { K = (int)v }, min: 1),
+                new("gate_scale", RouterOptionKind.Float, "multiplier on the renormalised weights (0 = k: k equal gates weigh 1 each)", d, o => o.GateScale, (o, v) => o with { GateScale = (float)v }, min: 0),
+                new("aux_alpha", RouterOptionKind.Float, "load-balancing loss coefficient α (0 = off)", d, o => o.AuxAlpha, (o, v) => o with { AuxAlpha = (float)v }, min: 0),
+                new("aux_convention", RouterOptionKind.Choice, "f normalisation: switch (Σf = 1) or mixtral (Σf = k)", d, o => o.AuxConvention == LoadBalanceConvention.Mixtral ? "mixtral" : "switch",
+                    (o, v) => o with { AuxConvention = (string)v == "mixtral" ? LoadBalanceConvention.Mixtral : LoadBalanceConvention.Switch }, choices: ["switch", "mixtral"]),
+            ],
+            (s, o) => Compose(new LinearScorer(s.ModelDim, s.Experts, s.Rng), new TopKSelector(o.K) { Normalize = true, Scale = o.EffectiveScale },
+                o.AuxAlpha > 0 ? new LoadBalancingLoss(o.AuxAlpha, o.AuxConvention) : null, null),
+            (s, o) => o.K > s.Experts ? ("k", $"= {o.K} must be ≤ the {s.Experts} experts") : null),
     ];
 
     static string Granularity(RandomGranularity g) => g switch { RandomGranularity.Token => "token", RandomGranularity.Sequence => "sequence", _ => "batch" };
