@@ -24,6 +24,8 @@ public static class MoeBlockCatalog
         [Default] = ("catalog router + routed SwiGLU experts (+ shared experts): the architecture's MoE block",
             (layer, config, rng, options, counts) => options is null ? MoeFeedForward.Create(layer, config, rng, counts)
                 : throw new InvalidConfigException(null, "switchyard.block_options", $"null (block \"{Default}\" takes no options)", options.Value.GetRawText())),
+        [ReadMeFeedForward.Name] = ("Read-ME: one dense SwiGLU FFN split by masks into an always-on shared slice + E routed slices (filled by conversion extract-experts); router per layer, or with router \"read-me\" one pre-gating route shared by all layers",
+            (layer, config, rng, options, counts) => new ReadMeFeedForward(layer, config, rng, options)),
     };
 
     /// <summary>The block kinds, sorted.</summary>

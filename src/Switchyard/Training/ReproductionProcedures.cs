@@ -6,6 +6,7 @@ public static class ReproductionProcedures
     static readonly SortedDictionary<string, IReproductionProcedure> s_entries = new(StringComparer.Ordinal)
     {
         ["dynamic-dino"] = new DynamicDinoProcedure(),
+        ["read-me"] = new ReadMeProcedure(),
     };
 
     /// <summary>The procedure names, sorted.</summary>

@@ -34,6 +34,7 @@ public class RouterPropertyTests
         "smoe-dropout" => [$"k_min={k}", $"k_max={Math.Min(experts, k + 2)}", $"eval_k={(renorm ? 1 : 0)}"],
         "rmoe" => [$"k={k}", $"hidden={k + 1}", $"normalize={normalize}"],
         "dynamic-dino" => [$"k={k}", $"gate_scale={(normalize ? 0 : 1.5)}"],
+        "read-me" => [$"window={k}", "width=3", "hidden=4", "vocab=50"],
         "thor" => [$"granularity={drop switch { "position" => "batch", _ => normalize ? "token" : "sequence" }}"],
         "top-k" or "switch" or "gshard" or "mixtral" =>
             [$"k={k}", $"normalize={normalize}", $"capacity_factor={factor}", $"drop_policy={drop}", $"renormalize_after_drop={renorm}"],

@@ -167,6 +167,19 @@ public static class RouterCatalog
             (s, o) => Compose(new LinearScorer(s.ModelDim, s.Experts, s.Rng), new TopKSelector(o.K) { Normalize = true, Scale = o.EffectiveScale },
                 o.AuxAlpha > 0 ? new LoadBalancingLoss(o.AuxAlpha, o.AuxConvention) : null, null),
             (s, o) => o.K > s.Experts ? ("k", $"= {o.K} must be ≤ the {s.Experts} experts") : null),
+        new RouterEntry<ReadMeRouterOptions>("read-me",
+            "Read-ME pre-gating router: a tiny causal model over the token ids only (window of ids → embedding → hidden → logits), top-1, weight = probability; its scores are published so the read-me block's later layers reuse them (one route for all layers, known before the backbone runs).",
+            "Read-ME: Refactorizing LLMs as Router-Decoupled Mixture of Experts with System Co-Design", "2410.19123", isCausal: true, new ReadMeRouterOptions(),
+            d =>
+            [
+                new("vocab", RouterOptionKind.Int, "rows of the id embedding (ids are taken modulo)", d, o => o.Vocab, (o, v) => o with { Vocab = (int)v }, min: 1),
+                new("window", RouterOptionKind.Int, "tokens the router sees (the current one and window − 1 before it)", d, o => o.Window, (o, v) => o with { Window = (int)v }, min: 1),
+                new("width", RouterOptionKind.Int, "embedding width", d, o => o.Width, (o, v) => o with { Width = (int)v }, min: 1),
+                new("hidden", RouterOptionKind.Int, "hidden width of the router's one hidden layer", d, o => o.Hidden, (o, v) => o with { Hidden = (int)v }, min: 1),
+                new("aux_alpha", RouterOptionKind.Float, "load-balancing loss coefficient α (0 = off)", d, o => o.AuxAlpha, (o, v) => o with { AuxAlpha = (float)v }, min: 0),
+            ],
+            (s, o) => Compose(new PreGateScorer(o.Vocab, s.Experts, o.Window, o.Width, o.Hidden, s.Rng), new TopKSelector(1),
+                o.AuxAlpha > 0 ? new LoadBalancingLoss(o.AuxAlpha) : null, null)),
     ];
 
     static string Granularity(RandomGranularity g) => g switch { RandomGranularity.Token => "token", RandomGranularity.Sequence => "sequence", _ => "batch" };
