@@ -22,6 +22,8 @@ public static class ModelConversions
     {
         [Copy] = ("copy every parameter present in both models by name (shapes must agree); the rest keep their initialisation", CopyByName),
         [TernaryUpcycling.Name] = ("MoTE: dense FFN → frozen shared expert + routed (ternary) experts from the FFN with noise; options noise, scale_jitter", TernaryUpcycling.Apply),
+        [ExpertExtraction.Name] = ("Read-ME: per calibration domain (the mixture's sources) keep the most active half of each dense FFN's units; shared slice = kept by all, expert d = the rest of domain d's; into read-me blocks; the rest copied by name", ExpertExtraction.Convert),
+        [MoeFication.Name] = ("Dynamic-DINO: split each dense SwiGLU FFN into g slices × N replicas (E = N·g experts, k = g) with a router that reproduces the dense output at step 0; the rest copied by name", MoeFication.Convert),
     };
 
     /// <summary>The conversion names, sorted.</summary>

@@ -15,10 +15,17 @@ public sealed class RouterState
     /// <summary>The previous MoE layer's plan, for routers that condition on or reuse it.</summary>
     public RoutingPlan? PreviousPlan { get; set; }
 
+    /// <summary>
+    /// Scores computed once per pass and reused by every later layer's router (Read-ME's pre-gating router: routing
+    /// decided from the token ids before the backbone runs), [N, E]; valid until the tape is reset.
+    /// </summary>
+    public Var? SharedScores { get; set; }
+
     /// <summary>Clears the state at the start of a forward pass.</summary>
     public void Reset()
     {
         Hidden = null;
         PreviousPlan = null;
+        SharedScores = null;
     }
 }

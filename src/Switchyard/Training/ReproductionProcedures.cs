@@ -14,6 +14,8 @@ public static class ReproductionProcedures
         ["language-spread"] = new LanguageSpreadProcedure(),
         ["t2mir-purity"] = new T2mirPurityProcedure(),
         [DuoReproduction.Name] = new DuoReproduction(),
+        ["dynamic-dino"] = new DynamicDinoProcedure(),
+        ["read-me"] = new ReadMeProcedure(),
     };
 
     /// <summary>The procedure names, sorted.</summary>

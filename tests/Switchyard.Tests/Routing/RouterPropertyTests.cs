@@ -34,6 +34,8 @@ public class RouterPropertyTests
         "smoe-dropout" => [$"k_min={k}", $"k_max={Math.Min(experts, k + 2)}", $"eval_k={(renorm ? 1 : 0)}"],
         "rmoe" => [$"k={k}", $"hidden={k + 1}", $"normalize={normalize}"],
         "mofme" => [$"k={k}", $"normalize={normalize}", $"dropout={(renorm ? "0.5" : "0")}", $"samples={k}", $"train_samples={(normalize ? 1 : 2)}"],
+        "dynamic-dino" => [$"k={k}", $"gate_scale={(normalize ? 0 : 1.5)}"],
+        "read-me" => [$"window={k}", "width=3", "hidden=4", "vocab=50"],
         "thor" => [$"granularity={drop switch { "position" => "batch", _ => normalize ? "token" : "sequence" }}"],
         "promoe" when experts > 1 && renorm => [$"k={Math.Min(k, experts - 1)}", "hard_role=prompt", $"ids={(normalize ? "input" : "target")}"],
         "promoe" => [$"k={k}", "hard_role=none", $"rcl_alpha={(normalize ? 0.01 : 0)}"],

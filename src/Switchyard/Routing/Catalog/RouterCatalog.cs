@@ -302,6 +302,33 @@ public static class RouterCatalog
             ],
             (s, o) => DuoSlots.Trained(s, o),
             (s, o) => DuoSlots.CheckCosts(s, o)),
+        new RouterEntry<DynamicDinoRouterOptions>("dynamic-dino",
+            "Dynamic-DINO MoE-tuning: softmax top-k over a linear gate, weights renormalised over the k and scaled by gate_scale (0 = k), so k equal gates weigh 1 each (the router a dense FFN is MoE-fied into: init conversion 'moefy'); load-balance loss.",
+            "Dynamic-DINO: Fine-Grained Mixture of Experts Tuning for Real-time Open-Vocabulary Object Detection", "2507.17436", isCausal: true, new DynamicDinoRouterOptions(),
+            d =>
+            [
+                new("k", RouterOptionKind.Int, "experts per token (= granularity g of the MoE-fied FFN; ≤ E)", d, o => o.K, (o, v) => o with { K = (int)v }, min: 1),
+                new("gate_scale", RouterOptionKind.Float, "multiplier on the renormalised weights (0 = k: k equal gates weigh 1 each)", d, o => o.GateScale, (o, v) => o with { GateScale = (float)v }, min: 0),
+                new("aux_alpha", RouterOptionKind.Float, "load-balancing loss coefficient α (0 = off)", d, o => o.AuxAlpha, (o, v) => o with { AuxAlpha = (float)v }, min: 0),
+                new("aux_convention", RouterOptionKind.Choice, "f normalisation: switch (Σf = 1) or mixtral (Σf = k)", d, o => o.AuxConvention == LoadBalanceConvention.Mixtral ? "mixtral" : "switch",
+                    (o, v) => o with { AuxConvention = (string)v == "mixtral" ? LoadBalanceConvention.Mixtral : LoadBalanceConvention.Switch }, choices: ["switch", "mixtral"]),
+            ],
+            (s, o) => Compose(new LinearScorer(s.ModelDim, s.Experts, s.Rng), new TopKSelector(o.K) { Normalize = true, Scale = o.EffectiveScale },
+                o.AuxAlpha > 0 ? new LoadBalancingLoss(o.AuxAlpha, o.AuxConvention) : null, null),
+            (s, o) => o.K > s.Experts ? ("k", $"= {o.K} must be ≤ the {s.Experts} experts") : null),
+        new RouterEntry<ReadMeRouterOptions>("read-me",
+            "Read-ME pre-gating router: a tiny causal model over the token ids only (window of ids → embedding → hidden → logits), top-1, weight = probability; its scores are published so the read-me block's later layers reuse them (one route for all layers, known before the backbone runs).",
+            "Read-ME: Refactorizing LLMs as Router-Decoupled Mixture of Experts with System Co-Design", "2410.19123", isCausal: true, new ReadMeRouterOptions(),
+            d =>
+            [
+                new("vocab", RouterOptionKind.Int, "rows of the id embedding (ids are taken modulo)", d, o => o.Vocab, (o, v) => o with { Vocab = (int)v }, min: 1),
+                new("window", RouterOptionKind.Int, "tokens the router sees (the current one and window − 1 before it)", d, o => o.Window, (o, v) => o with { Window = (int)v }, min: 1),
+                new("width", RouterOptionKind.Int, "embedding width", d, o => o.Width, (o, v) => o with { Width = (int)v }, min: 1),
+                new("hidden", RouterOptionKind.Int, "hidden width of the router's one hidden layer", d, o => o.Hidden, (o, v) => o with { Hidden = (int)v }, min: 1),
+                new("aux_alpha", RouterOptionKind.Float, "load-balancing loss coefficient α (0 = off)", d, o => o.AuxAlpha, (o, v) => o with { AuxAlpha = (float)v }, min: 0),
+            ],
+            (s, o) => Compose(new PreGateScorer(o.Vocab, s.Experts, o.Window, o.Width, o.Hidden, s.Rng), new TopKSelector(1),
+                o.AuxAlpha > 0 ? new LoadBalancingLoss(o.AuxAlpha) : null, null)),
     ];
 
     static string IdsName(SideIdSource s) => s == SideIdSource.Target ? "target" : "input";
