@@ -46,6 +46,7 @@ public sealed class SideIdTests
         DataMixture tasks = MixtureCatalog.Build("tasks", ByteTokenizer.Instance, 1, 0.1);
         Assert.Equal(["tasks"], tasks.Components.Select(c => c.Name));
         var ex = Assert.Throws<ArgumentException>(() => MixtureCatalog.Build("nope", ByteTokenizer.Instance, 1, 0.1));
-        Assert.Contains("unknown data mixture 'nope' (known: brown, bundled, tasks, udhr", ex.Message);
+        Assert.Contains("unknown data mixture 'nope' (known: ", ex.Message);
+        Assert.Contains("bundled", ex.Message);
     }
 }
