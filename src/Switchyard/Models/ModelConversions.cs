@@ -21,6 +21,7 @@ public static class ModelConversions
     static readonly SortedDictionary<string, (string Summary, Conversion Apply)> s_entries = new(StringComparer.Ordinal)
     {
         [Copy] = ("copy every parameter present in both models by name (shapes must agree); the rest keep their initialisation", CopyByName),
+        [DenseDecomposition.Name] = ("Union of Experts: a dense model's SwiGLU MLPs become the target's UoE slice experts exactly (all slices on = dense); the rest by name", DenseDecomposition.DecomposeDense),
     };
 
     /// <summary>The conversion names, sorted.</summary>

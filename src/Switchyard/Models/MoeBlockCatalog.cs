@@ -24,6 +24,8 @@ public static class MoeBlockCatalog
         [Default] = ("catalog router + routed SwiGLU experts (+ shared experts): the architecture's MoE block",
             (layer, config, rng, options, counts) => options is null ? MoeFeedForward.Create(layer, config, rng, counts)
                 : throw new InvalidConfigException(null, "switchyard.block_options", $"null (block \"{Default}\" takes no options)", options.Value.GetRawText())),
+        [UoeFeedForward.BlockName] = ("Union of Experts: a dense SwiGLU decomposed into slice experts routed by the layer's router, + selective attention heads per token (heads_k)",
+            (layer, config, rng, options, _) => UoeFeedForward.Create(layer, config, rng, options)),
     };
 
     /// <summary>The block kinds, sorted.</summary>

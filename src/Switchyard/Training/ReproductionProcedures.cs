@@ -5,6 +5,7 @@ public static class ReproductionProcedures
 {
     static readonly SortedDictionary<string, IReproductionProcedure> s_entries = new(StringComparer.Ordinal)
     {
+        [RoutingFluctuationProcedure.Name] = new RoutingFluctuationProcedure(),
     };
 
     /// <summary>The procedure names, sorted.</summary>
