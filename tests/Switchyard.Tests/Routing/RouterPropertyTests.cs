@@ -33,6 +33,8 @@ public class RouterPropertyTests
         "adamoe" => [$"null_experts={nulls}", $"k={Math.Min(k + nulls / 2, experts + nulls)}", $"aux_convention={(normalize ? "mixtral" : "switch")}"],
         "smoe-dropout" => [$"k_min={k}", $"k_max={Math.Min(experts, k + 2)}", $"eval_k={(renorm ? 1 : 0)}"],
         "rmoe" => [$"k={k}", $"hidden={k + 1}", $"normalize={normalize}"],
+        "similarity-moe" => [$"k={k}", $"normalize={normalize}", $"proj_dim={k + 1}", $"tau={(renorm ? 0 : 0.5)}"],
+        "attention-moe" => [$"k={k}", $"normalize={normalize}", $"detach_attention={renorm}"],
         "thor" => [$"granularity={drop switch { "position" => "batch", _ => normalize ? "token" : "sequence" }}"],
         "top-k" or "switch" or "gshard" or "mixtral" =>
             [$"k={k}", $"normalize={normalize}", $"capacity_factor={factor}", $"drop_policy={drop}", $"renormalize_after_drop={renorm}"],
@@ -52,13 +54,19 @@ public class RouterPropertyTests
         var ids = new int[items];
         for (int i = 0; i < items; i++) ids[i] = rng.NextInt(50);
         // A training step somewhere on a 100-step run (step-dependent routers: SMoE-Dropout's k).
-        var context = new RoutingContext(new Rng(seed + 2)) { TokenIds = ids, Training = true, Step = (long)(seed % 150), TotalSteps = 100 };
         var tape = new Tape(4096);
+        // The attention graph router reads the preceding attention's queries and keys (2 heads, 1 kv head, width 3).
+        var q = new Tensor(new Shape(1, items, 2, 3));
+        var kv = new Tensor(new Shape(1, items, 1, 3));
+        rng.FillNormal(q.Span);
+        rng.FillNormal(kv.Span);
+        RouterState State() => new() { Attention = new AttentionInputs(tape.Constant(q), tape.Constant(kv), 0.5f) };
+        var context = new RoutingContext(new Rng(seed + 2)) { TokenIds = ids, Training = true, Step = (long)(seed % 150), TotalSteps = 100, State = State() };
         var plan = new RoutingPlan();
         Var? aux = router.Route(tape, tape.Variable(x), context, plan);
         if (aux is not null) Assert.True(float.IsFinite(aux.Value.Span[0]));
         // Probabilities as the selector saw them.
-        Var logits = router.Scorer.Score(tape, tape.Constant(x), new RoutingContext(new Rng(seed + 2)) { TokenIds = ids, Training = true });
+        Var logits = router.Scorer.Score(tape, tape.Constant(x), new RoutingContext(new Rng(seed + 2)) { TokenIds = ids, Training = true, State = State() });
         float[] probs = router.Scorer.Activation switch
         {
             GateActivation.Softmax => tape.Softmax(logits).Value.ToArray(),
