@@ -6,9 +6,9 @@ namespace Switchyard.Routing;
 /// The queries and keys of the attention block that feeds an MoE layer, as that block used them (after
 /// projection, norms and RoPE), so a router can rebuild the attention probabilities (the attention-aware
 /// graph-of-tokens router, shared/specs/token-routers.md §7): the fused attention kernel never materialises them.
-/// Valid until the tape is reset.
+/// Valid until the tape is reset. A struct: publishing it each pass allocates nothing.
 /// </summary>
 /// <param name="Queries">[batch, seq, heads, head_dim].</param>
 /// <param name="Keys">[batch, seq, kv_heads, head_dim].</param>
 /// <param name="Scale">The score scale the attention used (1/√head_dim, or Granite's multiplier).</param>
-public sealed record AttentionInputs(Var Queries, Var Keys, float Scale);
+public readonly record struct AttentionInputs(Var Queries, Var Keys, float Scale);
