@@ -15,7 +15,7 @@ public class RouterCatalogTests
     [Fact]
     public void Entries_EachHasPaperArxivAndDescribedOptions()
     {
-        Assert.Equal(["top-k", "switch", "gshard", "mixtral", "expert-choice", "sigmoid-bias", "hash", "top-p", "adamoe", "smoe-dropout", "rmoe", "thor"], RouterCatalog.Names.ToArray());
+        Assert.Equal(["top-k", "switch", "gshard", "mixtral", "expert-choice", "sigmoid-bias", "hash", "top-p", "adamoe", "smoe-dropout", "rmoe", "thor", "similarity-moe", "attention-moe"], RouterCatalog.Names.ToArray());
         foreach (RouterEntry e in RouterCatalog.Entries)
         {
             Assert.Matches(@"^\d{4}\.\d{5}$", e.ArXiv);
