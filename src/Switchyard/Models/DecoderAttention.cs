@@ -1,6 +1,9 @@
 using Switchyard.Autograd;
+using Switchyard.Experts;
 using Switchyard.Nn;
 using Switchyard.Nn.Layers;
+using Switchyard.Routing;
+using Switchyard.Routing.Scorers;
 using Switchyard.Tensors;
 
 namespace Switchyard.Models;
@@ -56,7 +59,27 @@ public sealed class DecoderAttention : Module
     /// <paramref name="x"/> [batch·seq, d], row r at RoPE position <paramref name="positions"/>[r]; returns [batch·seq, d].
     /// </summary>
     /// <exception cref="ShapeMismatchException">x does not hold batch·seq rows of width d.</exception>
+    /// <exception cref="InvalidOperationException">Head selection is on: it needs the layer context (<see cref="DecoderLayer"/>'s forward).</exception>
     public Var Forward(Tape tape, Var x, int batch, int seq, ReadOnlySpan<int> positions)
+    {
+        if (HeadRouter is not null)
+            throw new InvalidOperationException("selective head attention routes with the layer context: run it through DecoderLayer.Forward");
+        return Forward(tape, x, batch, seq, positions, out _, out _);
+    }
+
+    /// <summary>
+    /// The attention of the decoder layer's pass: as <see cref="Forward(Tape, Var, int, int, ReadOnlySpan{int})"/>, with
+    /// selective heads when <see cref="HeadRouter"/> is set (aux losses to <paramref name="context"/>), and the queries and
+    /// keys published on the routing state (<see cref="RouterState.Attention"/>) for routers that use the attention graph.
+    /// </summary>
+    internal Var Forward(Tape tape, Var x, in LayerContext context)
+    {
+        Var o = Forward(tape, x, context.Batch, context.Seq, context.Positions.Span, out Var q, out Var k, HeadRouter is null ? null : context);
+        if (context.Routing?.State is { } state) state.Attention = new AttentionInputs(q, k, Scale);
+        return o;
+    }
+
+    Var Forward(Tape tape, Var x, int batch, int seq, ReadOnlySpan<int> positions, out Var queries, out Var keys, LayerContext? heads = null)
     {
         ArgumentNullException.ThrowIfNull(tape);
         ArgumentNullException.ThrowIfNull(x);
@@ -85,8 +108,72 @@ public sealed class DecoderAttention : Module
         }
         q = tape.Rope(q, positions, RopeTheta);
         k = tape.Rope(k, positions, RopeTheta);
+        queries = q;
+        keys = k;
         Var o = tape.CausalAttention(q, k, v, Scale);
+        if (heads is { } context) return SelectHeads(tape, x, o, context);
         return OProj.Forward(tape, tape.Reshape(o, new Shape(rows, NumHeads * HeadDim)));
+    }
+
+    /// <summary>
+    /// Turns on Selective Multi-Head Attention (UoE, arXiv 2503.02495): heads are experts, <paramref name="router"/>
+    /// (causal, one decision per token) picks heads per token, and only the selected heads' outputs, through their
+    /// W_O column slices, weighted by the gates, make the output. The router's parameters are registered as child
+    /// <c>head_gate</c>. Off by default; what it skips is only W_O of unselected heads (q, k, v and the attention of
+    /// every head are still computed by the fused kernel).
+    /// </summary>
+    /// <exception cref="ArgumentException">The router does not route to the heads or is not causal, or o_proj is not a plain bias-free linear layer.</exception>
+    /// <exception cref="InvalidOperationException">Head selection is already on.</exception>
+    public void EnableHeadSelection(Router router)
+    {
+        ArgumentNullException.ThrowIfNull(router);
+        if (HeadRouter is not null) throw new InvalidOperationException("head selection is already on");
+        if (router.Experts != NumHeads) throw new ArgumentException($"the head router routes to {router.Experts} experts, the attention has {NumHeads} heads", nameof(router));
+        if (!router.IsCausal) throw new ArgumentException("the head router must be causal (one decision per token)", nameof(router));
+        if (OProj is not Linear { Bias: null })
+            throw new ArgumentException("selective heads need o_proj to be a plain linear layer without bias (a bias is added once, not per head)", nameof(router));
+        HeadRouter = router;
+        if (router.Scorer is LinearScorer scorer) AddModule("head_gate", new HeadGateParameters(scorer));
+        else if (router.Scorer is Module m) AddModule("head_gate", m);
+    }
+
+    /// <summary>The per-token head router of Selective Multi-Head Attention, or null (all heads, the default).</summary>
+    public Router? HeadRouter { get; private set; }
+
+    /// <summary>The head plan of the last pass (heads = experts), when <see cref="HeadRouter"/> is set.</summary>
+    public RoutingPlan HeadPlan => _headPlan ??= new RoutingPlan();
+
+    RoutingPlan? _headPlan;
+    RoutingContext? _headRouting;
+
+    // o [B, T, H, D] → Σ over the token's selected heads h of g·W_O[:, S_h]·o_h.
+    Var SelectHeads(Tape tape, Var x, Var o, LayerContext context)
+    {
+        var routing = _headRouting ??= new RoutingContext(context.Rng);
+        routing.TokenIds = context.TokenIds;
+        routing.Positions = context.Positions;
+        routing.SequenceLength = context.Seq;
+        routing.Layer = context.Layer;
+        routing.Training = context.Training;
+        routing.Rng = context.Rng;
+        RoutingPlan plan = HeadPlan;
+        Var? aux = HeadRouter!.Route(tape, x, routing, plan);
+        if (aux is not null) context.Losses.Add("head_router_aux", context.Layer, aux, 1f);
+        ReadOnlySpan<int> item = plan.Item, expert = plan.Expert;
+        Span<int> flat = tape.AllocateInts(plan.Count, zero: false).Span;
+        for (int s = 0; s < flat.Length; s++) flat[s] = item[s] * NumHeads + expert[s];
+        Var rows = tape.IndexSelect(tape.Reshape(o, new Shape(context.Rows * NumHeads, HeadDim)), flat);
+        Var outs = HeadProjection.Apply(tape, rows, ((Linear)OProj).Weight.Use(tape), plan);
+        return MoeCombine.Apply(tape, outs, plan.Gates!, plan, null, null);
+    }
+
+    // The head router's linear gate under head_gate (weight [H, d]): the same Parameter objects as the scorer's.
+    sealed class HeadGateParameters : Module
+    {
+        public HeadGateParameters(LinearScorer scorer)
+        {
+            foreach (Parameter p in scorer.OwnParameters) AddParameter(p);
+        }
     }
 
     /// <inheritdoc/>

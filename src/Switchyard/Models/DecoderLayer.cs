@@ -37,13 +37,14 @@ public sealed class DecoderLayer : Module
         if (block.HiddenSize != config.HiddenSize)
             throw new ArgumentException($"layer {index}: feed-forward width {block.HiddenSize} differs from hidden_size {config.HiddenSize}", nameof(feedForward));
         FeedForward = AddModule(FeedForwardName, block);
+        // Union of Experts: the block's selective-heads router works inside this layer's attention.
+        if (block is UoeFeedForward { HeadRouter: { } heads }) SelfAttention.EnableHeadSelection(heads);
     }
 
     /// <summary>Runs the layer on <paramref name="x"/> [rows, d].</summary>
     public Var Forward(Tape tape, Var x, in LayerContext context)
     {
-        ReadOnlySpan<int> positions = context.Positions.Span;
-        Var a = SelfAttention.Forward(tape, InputLayerNorm.Forward(tape, x), context.Batch, context.Seq, positions);
+        Var a = SelfAttention.Forward(tape, InputLayerNorm.Forward(tape, x), context);
         Var h = tape.Add(x, Residual(tape, a));
         Var f = FeedForward.Forward(tape, PostAttentionLayerNorm.Forward(tape, h), context);
         return tape.Add(h, Residual(tape, f));

@@ -24,6 +24,7 @@ public static class ModelConversions
         [TernaryUpcycling.Name] = ("MoTE: dense FFN → frozen shared expert + routed (ternary) experts from the FFN with noise; options noise, scale_jitter", TernaryUpcycling.Apply),
         [ExpertExtraction.Name] = ("Read-ME: per calibration domain (the mixture's sources) keep the most active half of each dense FFN's units; shared slice = kept by all, expert d = the rest of domain d's; into read-me blocks; the rest copied by name", ExpertExtraction.Convert),
         [MoeFication.Name] = ("Dynamic-DINO: split each dense SwiGLU FFN into g slices × N replicas (E = N·g experts, k = g) with a router that reproduces the dense output at step 0; the rest copied by name", MoeFication.Convert),
+        [DenseDecomposition.Name] = ("Union of Experts: a dense model's SwiGLU MLPs become the target's UoE slice experts exactly (all slices on = dense); the rest by name", DenseDecomposition.DecomposeDense),
     };
 
     /// <summary>The conversion names, sorted.</summary>

@@ -32,6 +32,8 @@ public static class MoeBlockCatalog
         [DuoFeedForward.Name] = ("Duo-LLM: big FFN, small FFN and skip per token and layer (duo-random / duo-router); options big_width, small_width, skip, costs", (layer, config, rng, options, _) => DuoFeedForward.Create(layer, config, rng, options)),
         [ReadMeFeedForward.Name] = ("Read-ME: one dense SwiGLU FFN split by masks into an always-on shared slice + E routed slices (filled by conversion extract-experts); router per layer, or with router \"read-me\" one pre-gating route shared by all layers",
             (layer, config, rng, options, counts) => new ReadMeFeedForward(layer, config, rng, options)),
+        [UoeFeedForward.BlockName] = ("Union of Experts: a dense SwiGLU decomposed into slice experts routed by the layer's router, + selective attention heads per token (heads_k)",
+            (layer, config, rng, options, _) => UoeFeedForward.Create(layer, config, rng, options)),
     };
 
     /// <summary>The block kinds, sorted.</summary>

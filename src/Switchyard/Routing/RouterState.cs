@@ -21,11 +21,18 @@ public sealed class RouterState
     /// </summary>
     public Var? SharedScores { get; set; }
 
+    /// <summary>
+    /// The queries and keys of the attention block just before the MoE layer being routed (set by the decoder layer
+    /// each pass), for routers that use the attention graph; null outside a decoder model's forward pass.
+    /// </summary>
+    public AttentionInputs? Attention { get; set; }
+
     /// <summary>Clears the state at the start of a forward pass.</summary>
     public void Reset()
     {
         Hidden = null;
         PreviousPlan = null;
         SharedScores = null;
+        Attention = null;
     }
 }

@@ -16,6 +16,7 @@ public static class ReproductionProcedures
         [DuoReproduction.Name] = new DuoReproduction(),
         ["dynamic-dino"] = new DynamicDinoProcedure(),
         ["read-me"] = new ReadMeProcedure(),
+        [RoutingFluctuationProcedure.Name] = new RoutingFluctuationProcedure(),
     };
 
     /// <summary>The procedure names, sorted.</summary>

@@ -36,6 +36,8 @@ public class RouterPropertyTests
         "mofme" => [$"k={k}", $"normalize={normalize}", $"dropout={(renorm ? "0.5" : "0")}", $"samples={k}", $"train_samples={(normalize ? 1 : 2)}"],
         "dynamic-dino" => [$"k={k}", $"gate_scale={(normalize ? 0 : 1.5)}"],
         "read-me" => [$"window={k}", "width=3", "hidden=4", "vocab=50"],
+        "similarity-moe" => [$"k={k}", $"normalize={normalize}", $"proj_dim={k + 1}", $"tau={(renorm ? 0 : 0.5)}"],
+        "attention-moe" => [$"k={k}", $"normalize={normalize}", $"detach_attention={renorm}"],
         "thor" => [$"granularity={drop switch { "position" => "batch", _ => normalize ? "token" : "sequence" }}"],
         "promoe" when experts > 1 && renorm => [$"k={Math.Min(k, experts - 1)}", "hard_role=prompt", $"ids={(normalize ? "input" : "target")}"],
         "promoe" => [$"k={k}", "hard_role=none", $"rcl_alpha={(normalize ? 0.01 : 0)}"],
@@ -67,17 +69,23 @@ public class RouterPropertyTests
         // Side ids in [-1, 2] (−1: unlabelled or padding) for the routers that read roles or modalities (promoe, moiie).
         var side = new int[items];
         for (int i = 0; i < items; i++) side[i] = rng.NextInt(4) - 1;
+        var tape = new Tape(4096);
+        // The attention graph router reads the preceding attention's queries and keys (2 heads, 1 kv head, width 3).
+        var q = new Tensor(new Shape(1, items, 2, 3));
+        var kv = new Tensor(new Shape(1, items, 1, 3));
+        rng.FillNormal(q.Span);
+        rng.FillNormal(kv.Span);
+        RouterState State() => new() { Attention = new AttentionInputs(tape.Constant(q), tape.Constant(kv), 0.5f) };
         var context = new RoutingContext(new Rng(seed + 2))
         {
             TokenIds = ids, LanguageIds = languages, LanguageFamilyIds = languages, Training = true, Step = (long)(seed % 150), TotalSteps = 100,
-            TokenRoles = side, ModalityIds = side,
+            TokenRoles = side, ModalityIds = side, State = State(),
         };
-        var tape = new Tape(4096);
         var plan = new RoutingPlan();
         Var? aux = router.Route(tape, tape.Variable(x), context, plan);
         if (aux is not null) Assert.True(float.IsFinite(aux.Value.Span[0]));
         // Probabilities as the selector saw them.
-        Var logits = router.Scorer.Score(tape, tape.Constant(x), new RoutingContext(new Rng(seed + 2)) { TokenIds = ids, Training = true, TokenRoles = side, ModalityIds = side });
+        Var logits = router.Scorer.Score(tape, tape.Constant(x), new RoutingContext(new Rng(seed + 2)) { TokenIds = ids, Training = true, TokenRoles = side, ModalityIds = side, State = State() });
         float[] probs = router.Scorer.Activation switch
         {
             GateActivation.Softmax => tape.Softmax(logits).Value.ToArray(),

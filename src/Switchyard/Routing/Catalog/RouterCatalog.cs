@@ -329,6 +329,10 @@ public static class RouterCatalog
             ],
             (s, o) => Compose(new PreGateScorer(o.Vocab, s.Experts, o.Window, o.Width, o.Hidden, s.Rng), new TopKSelector(1),
                 o.AuxAlpha > 0 ? new LoadBalancingLoss(o.AuxAlpha) : null, null)),
+        Graph("similarity-moe", TokenGraph.Similarity,
+            "Similarity-Aware SMoE: gates mixed over a learned causal token-similarity graph, P̃ = softmax_j≤i(Z·Zᵀ/τ)·softmax(X·W_g), Z = X·W_s; top-k of P̃, load-balance on P̃."),
+        Graph("attention-moe", TokenGraph.Attention,
+            "Attention-Aware SMoE: gates mixed over the preceding attention block's causal attention probabilities (head mean), P̃ = A·softmax(X·W_g); top-k of P̃, load-balance on P̃."),
     ];
 
     static string IdsName(SideIdSource s) => s == SideIdSource.Target ? "target" : "input";
@@ -445,6 +449,28 @@ public static class RouterCatalog
                 return Compose(new LinearScorer(s.ModelDim, s.Experts, s.Rng, jitter: o.Jitter, noisy: o.Noisy), selector,
                     o.AuxAlpha > 0 ? new LoadBalancingLoss(o.AuxAlpha, o.AuxConvention) : null, o.ZBeta > 0 ? new RouterZLoss(o.ZBeta) : null);
             },
+            (s, o) => o.K > s.Experts ? ("k", $"= {o.K} must be ≤ the {s.Experts} experts") : null);
+
+    static RouterEntry<GraphMoeRouterOptions> Graph(string name, TokenGraph graph, string description) =>
+        new(name, description, "Improving Routing in Sparse Mixture of Experts with Graph of Tokens", "2505.00792", isCausal: true, new GraphMoeRouterOptions(),
+            d =>
+            [
+                new("k", RouterOptionKind.Int, "experts per token (≤ E)", d, o => o.K, (o, v) => o with { K = (int)v }, min: 1),
+                new("normalize", RouterOptionKind.Bool, "renormalise the selected P̃ values to sum to 1", d, o => o.Normalize, (o, v) => o with { Normalize = (bool)v }),
+                .. graph == TokenGraph.Similarity
+                    ? new RouterOption<GraphMoeRouterOptions>[]
+                    {
+                        new("proj_dim", RouterOptionKind.Int, "similarity projection width d_s", d, o => o.ProjDim, (o, v) => o with { ProjDim = (int)v }, min: 1),
+                        new("tau", RouterOptionKind.Float, "similarity softmax temperature τ (0 = √d_s)", d, o => o.Tau, (o, v) => o with { Tau = (float)v }, min: 0),
+                    }
+                    : [
+                        new("head_reduction", RouterOptionKind.Choice, "how the heads' attention probabilities combine", d, o => o.HeadReduction, (o, v) => o with { HeadReduction = (string)v }, choices: ["mean"]),
+                        new("detach_attention", RouterOptionKind.Bool, "use the attention graph as a constant (no routing gradient into q/k)", d, o => o.DetachAttention, (o, v) => o with { DetachAttention = (bool)v }),
+                    ],
+                new("aux_alpha", RouterOptionKind.Float, "load-balancing loss coefficient on P̃ (0 = off)", d, o => o.AuxAlpha, (o, v) => o with { AuxAlpha = (float)v }, min: 0),
+            ],
+            (s, o) => Compose(new GraphMixScorer(s.ModelDim, s.Experts, s.Rng, graph, o.ProjDim, o.Tau, o.DetachAttention), new TopKSelector(o.K) { Normalize = o.Normalize },
+                o.AuxAlpha > 0 ? new LoadBalancingLoss(o.AuxAlpha) : null, null),
             (s, o) => o.K > s.Experts ? ("k", $"= {o.K} must be ≤ the {s.Experts} experts") : null);
 
     static Router Compose(IScorer scorer, ISelector selector, IBalancer? first, IBalancer? second)
