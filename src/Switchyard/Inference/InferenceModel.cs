@@ -42,9 +42,6 @@ public sealed partial class InferenceModel : IDisposable
         // llama.cpp stores q_proj/k_proj of the Llama and Granite families with rows permuted to adjacent
         // RoPE pairs; rotating those pairs (interleaved RoPE) gives the same attention without un-permuting.
         _interleavedRope = tensors is GgufTensors && GgufTensorNames.PermutesQueryKey(config.ModelType);
-        // Other MoE block kinds (UoE slices and selective heads, …) compute what this engine does not: refuse, not run something else.
-        if (config.Switchyard?.Block is { } block && block != MoeBlockCatalog.Default)
-            throw new InvalidConfigException(null, "switchyard.block", $"\"{MoeBlockCatalog.Default}\" (the inference engine runs the architecture's MoE block only; use the training model's forward pass)", $"\"{block}\"");
         options ??= new InferenceOptions();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.PrefillChunk, nameof(options.PrefillChunk));
         // The engine runs the architecture's MoE block (routed SwiGLU experts + shared experts); other block kinds
