@@ -66,6 +66,11 @@ internal static unsafe class DotQ8_0
         return Reduce(even + odd);
     }
 
+    // Decode streams each weight matrix once from DRAM while the kernel consumes ~23 GB/s, close to what one core's
+    // prefetchers sustain; a software prefetch ~one row (2 KiB) ahead keeps more lines in flight. Decode, 1 thread,
+    // 6 alternating runs each: 52.6 → 56.4 tok/s (1 KiB and 4 KiB ahead: no gain). Prefetches never fault past the end.
+    const int PrefetchDistance = 2048;
+
     static float V512(byte* w, sbyte* a, float* ad, int blocks)
     {
         var acc = Vector512<float>.Zero;
@@ -79,6 +84,7 @@ internal static unsafe class DotQ8_0
             var pick = first;
             for (int j = 0; j < 16; j += 2)
             {
+                Sse.Prefetch0(w + (b + j) * BlockQ8_0.Bytes + PrefetchDistance);
                 acc = Vector512.FusedMultiplyAdd(Dot512(w + (b + j) * BlockQ8_0.Bytes, a + (b + j) * 32), Avx512F.PermuteVar16x32(scales, pick), acc);
                 pick += Vector512.Create(2);
             }
