@@ -1,5 +1,6 @@
 using Switchyard.Autograd;
 using Switchyard.Tensors;
+using Switchyard.Tests.TestSupport;
 
 namespace Switchyard.Tests.Autograd;
 
@@ -27,9 +28,10 @@ public class TapeAllocationTests
         }
 
         Step(); Step(); // warm-up sizes the arena and the pools
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 5; i++) Step();
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, SteadyAllocation.Bytes(() =>
+        {
+            for (int i = 0; i < 5; i++) Step();
+        }, repeats: 1));
     }
 
     [Fact]
@@ -69,8 +71,9 @@ public class TapeAllocationTests
         }
 
         Step(); Step();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 3; i++) Step();
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, SteadyAllocation.Bytes(() =>
+        {
+            for (int i = 0; i < 3; i++) Step();
+        }, repeats: 1));
     }
 }

@@ -1,4 +1,5 @@
 using Switchyard.Data;
+using Switchyard.Tests.TestSupport;
 
 namespace Switchyard.Tests.Data;
 
@@ -124,9 +125,10 @@ public sealed class TokenBatcherTests
     {
         var batcher = new TokenBatcher(Mixture, 8, 128, seed: 1);
         TokenBatch first = batcher.Next();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 100; i++) Assert.Same(first, batcher.Next());
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, SteadyAllocation.Bytes(() =>
+        {
+            for (int i = 0; i < 100; i++) Assert.Same(first, batcher.Next());
+        }, repeats: 1));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Switchyard.Tensors;
+using Switchyard.Tests.TestSupport;
 
 namespace Switchyard.Tests.Tensors;
 
@@ -20,9 +21,10 @@ public class TensorArenaTests
     {
         var arena = new TensorArena(minSlabFloats: 4096);
         Step(arena); Step(arena); // warm-up sizes the slabs and the tensor pool
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++) Step(arena);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, SteadyAllocation.Bytes(() =>
+        {
+            for (int i = 0; i < 10; i++) Step(arena);
+        }, repeats: 1));
     }
 
     [Fact]

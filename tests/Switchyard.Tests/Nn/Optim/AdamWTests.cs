@@ -154,9 +154,10 @@ public class AdamWTests
         var ps = Enumerable.Range(0, 4).Select(i => ($"p{i}", new Parameter("weight", new Shape(33, 7)))).ToArray();
         var opt = new AdamW(ps);
         opt.Step(); opt.ZeroGrad();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 5; i++) { opt.Step(); opt.ZeroGrad(); }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, SteadyAllocation.Bytes(() =>
+        {
+            for (int i = 0; i < 5; i++) { opt.Step(); opt.ZeroGrad(); }
+        }, repeats: 1));
     }
 
     [Fact]

@@ -96,8 +96,9 @@ public class SgdTests
         var p = new Parameter("weight", new Shape(100));
         var opt = new Sgd([("w", p)], 0.1f, momentum: 0.9f);
         opt.Step();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 5; i++) { opt.Step(); opt.ZeroGrad(); }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, SteadyAllocation.Bytes(() =>
+        {
+            for (int i = 0; i < 5; i++) { opt.Step(); opt.ZeroGrad(); }
+        }, repeats: 1));
     }
 }

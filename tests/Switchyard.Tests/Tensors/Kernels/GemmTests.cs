@@ -116,9 +116,10 @@ public class GemmTests
         const int m = 64, n = 128, k = 96;
         float[] a = Rand.Floats(rng, m * k), b = Rand.Floats(rng, k * n), c = new float[m * n];
         for (int i = 0; i < 300; i++) Gemm.Multiply(a, b, c, m, n, k); // past tiering (JIT work is not steady state)
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++) Gemm.Multiply(a, b, c, m, n, k);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, SteadyAllocation.Bytes(() =>
+        {
+            for (int i = 0; i < 10; i++) Gemm.Multiply(a, b, c, m, n, k);
+        }, repeats: 1));
     }
 
     [Fact]

@@ -190,9 +190,10 @@ public class GroupedGemmTests
         int total = offsets[^1];
         float[] a = Rand.Floats(rng, total * k), b = Rand.Floats(rng, 4 * k * n), c = new float[total * n];
         for (int i = 0; i < 300; i++) GroupedGemm.Multiply(a, b, c, offsets, n, k, true, 0f, Simd.Best, threads: 2); // past JIT tiering
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++) GroupedGemm.Multiply(a, b, c, offsets, n, k, true, 0f, Simd.Best, threads: 2);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, SteadyAllocation.Bytes(() =>
+        {
+            for (int i = 0; i < 10; i++) GroupedGemm.Multiply(a, b, c, offsets, n, k, true, 0f, Simd.Best, threads: 2);
+        }, repeats: 1));
     }
 
     [Fact]

@@ -172,9 +172,10 @@ public class QuantMatMulTests
             }
         }
         All();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        All();
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, SteadyAllocation.Bytes(() =>
+        {
+            All();
+        }, repeats: 1));
     }
 
     [Fact]
