@@ -10,7 +10,7 @@ internal static class CompareCommand
 {
     public static Command Create(IAnsiConsole console, CancellationToken cancel)
     {
-        var routers = new Option<string>("--routers") { Description = "Comma-separated catalog names, e.g. top-k,switch,hash; dense = the dense control of equal active parameters.", Required = true };
+        var routers = new Option<string>("--routers") { Description = "Comma-separated catalog routers, e.g. top-k,switch,hash; dense = the dense control of equal active parameters; an MoE block kind (chain, film, …, or block:NAME) builds the MoE layers as that block with the recipe's router.", Required = true };
         var seeds = new Option<int>("--seeds") { Description = "Seeds per router (recipe seed, +1, ...).", DefaultValueFactory = _ => 1 };
         var recipe = new Option<FileInfo?>("--recipe") { Description = "Recipe JSON (default: the embedded recipe)." };
         var steps = TrainCommand.Int("--steps", "Optimizer steps per run (the same budget for every router).");

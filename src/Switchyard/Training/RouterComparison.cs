@@ -28,12 +28,17 @@ public static class RouterComparison
     /// </summary>
     public const string Dense = "dense";
 
+    /// <summary>Prefix that names an MoE block kind (<see cref="MoeBlockCatalog"/>) where a router is expected, e.g. <c>block:chain</c>.</summary>
+    public const string BlockPrefix = "block:";
+
     /// <summary>
     /// The recipe with <paramref name="router"/> for every MoE layer: a catalog name (its options kept
-    /// when it is already the recipe's router, per-layer overrides dropped), or <see cref="Dense"/> for
-    /// the dense control of equal active parameters.
+    /// when it is already the recipe's router, per-layer overrides dropped), <see cref="Dense"/> for
+    /// the dense control of equal active parameters, or an MoE block kind — <c>block:NAME</c>, or a bare
+    /// NAME that is not also a router — which builds the MoE layers as that block (default options) with
+    /// the recipe's router, so methods that are blocks (Chain-of-Experts, FiLM, ternary, …) compare by name too.
     /// </summary>
-    /// <exception cref="InvalidRecipeException">The name is neither a catalog router nor <c>dense</c>, or <c>dense</c> is asked of a model with no MoE layer.</exception>
+    /// <exception cref="InvalidRecipeException">The name is neither a catalog router, a block kind nor <c>dense</c>, or <c>dense</c> or a block is asked of a model with no MoE layer.</exception>
     public static Recipe ForRouter(Recipe recipe, string router, string flag = "--router")
     {
         ArgumentNullException.ThrowIfNull(recipe);
@@ -43,8 +48,18 @@ public static class RouterComparison
             if (!recipe.Model.IsMoe) throw new InvalidRecipeException(flag, 0, "'dense' needs an MoE model to take the dense control of; this recipe's model has no MoE layer");
             return recipe with { Model = recipe.Model.DenseControl(), Router = null, RouterOptions = null, RouterLayers = [] };
         }
+        string? block = router.StartsWith(BlockPrefix, StringComparison.Ordinal) ? router[BlockPrefix.Length..]
+            : RouterCatalog.Names.Contains(router) ? null : MoeBlockCatalog.Names.Contains(router) ? router : null;
+        if (block is not null)
+        {
+            if (!MoeBlockCatalog.Names.Contains(block))
+                throw new InvalidRecipeException(flag, 0, $"unknown block kind '{block}' (known: {string.Join(", ", MoeBlockCatalog.Names)})");
+            if (!recipe.Model.IsMoe) throw new InvalidRecipeException(flag, 0, $"'{router}' needs an MoE model to build its MoE layers as '{block}'; this recipe's model has no MoE layer");
+            var ext = (recipe.Model.Switchyard ?? new SwitchyardOptions()) with { Block = block, BlockOptions = null };
+            return recipe with { Model = recipe.Model with { Switchyard = ext } };
+        }
         if (!RouterCatalog.Names.Contains(router))
-            throw new InvalidRecipeException(flag, 0, $"unknown router '{router}' (known: {string.Join(", ", RouterCatalog.Names)}; or '{Dense}' for the dense control)");
+            throw new InvalidRecipeException(flag, 0, $"unknown router '{router}' (known: {string.Join(", ", RouterCatalog.Names)}; or '{Dense}' for the dense control; or an MoE block kind: {string.Join(", ", MoeBlockCatalog.Names)})");
         return recipe with { Router = router, RouterOptions = router == recipe.Router ? recipe.RouterOptions : null, RouterLayers = [] };
     }
 

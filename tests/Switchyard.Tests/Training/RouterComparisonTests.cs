@@ -33,6 +33,21 @@ public sealed class RouterComparisonTests
     }
 
     [Fact]
+    public void ForRouter_BlockKind_BuildsTheMoeLayersAsThatBlockWithTheRecipesRouter()
+    {
+        Recipe moe = TrainerTests.Tiny(null!);
+        Recipe chain = RouterComparison.ForRouter(moe, "chain");
+        Assert.Equal("chain", chain.Model.Switchyard!.Block);
+        Assert.Equal(moe.Router, chain.Router);
+        Assert.Equal("chain", chain.ResolvedModel().Switchyard!.Block);
+        // A name that is both a router and a block is the router; the prefix picks the block.
+        Assert.Equal("read-me", RouterComparison.ForRouter(moe, "read-me").Router);
+        Assert.Equal("read-me", RouterComparison.ForRouter(moe, "block:read-me").Model.Switchyard!.Block);
+        var e = Assert.Throws<InvalidRecipeException>(() => RouterComparison.ForRouter(moe, "block:nope"));
+        Assert.Contains("unknown block kind 'nope' (known: ", e.Message);
+    }
+
+    [Fact]
     public void ForRouter_UnknownName_ThrowsNamingDense()
     {
         var e = Assert.Throws<InvalidRecipeException>(() => RouterComparison.ForRouter(TrainerTests.Tiny(null!), "nope"));
