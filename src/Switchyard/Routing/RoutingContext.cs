@@ -69,6 +69,12 @@ public sealed class RoutingContext
     /// <summary>Forced routing applied after selection, or null.</summary>
     public IRoutingOverride? Override { get; set; }
 
+    /// <summary>Clears every side id (task, language, family, modality, role): what an inference-like pass sees.</summary>
+    public void ClearSideIds()
+    {
+        TaskIds = LanguageIds = LanguageFamilyIds = ModalityIds = TokenRoles = default;
+    }
+
     /// <summary>Number of sequences for <paramref name="items"/> items (1 when <see cref="SequenceLength"/> is 0).</summary>
     /// <exception cref="ArgumentException">items is not a multiple of the sequence length.</exception>
     public int Sequences(int items)

@@ -92,10 +92,10 @@ public sealed class RoutingFluctuationProcedure : IReproductionProcedure
         bool training = model.Training;
         var sink = model.StatsSink;
         var routing = model.RoutingContext;
-        var (tasks, languages, modalities, roles) = (routing.TaskIds, routing.LanguageIds, routing.ModalityIds, routing.TokenRoles);
+        var (tasks, languages, families, modalities, roles) = (routing.TaskIds, routing.LanguageIds, routing.LanguageFamilyIds, routing.ModalityIds, routing.TokenRoles);
         model.Training = false;
         model.StatsSink = null;
-        routing.TaskIds = routing.LanguageIds = routing.ModalityIds = routing.TokenRoles = default;
+        routing.ClearSideIds();
         var result = new List<int>();
         try
         {
@@ -117,7 +117,7 @@ public sealed class RoutingFluctuationProcedure : IReproductionProcedure
         {
             model.Training = training;
             model.StatsSink = sink;
-            (routing.TaskIds, routing.LanguageIds, routing.ModalityIds, routing.TokenRoles) = (tasks, languages, modalities, roles);
+            (routing.TaskIds, routing.LanguageIds, routing.LanguageFamilyIds, routing.ModalityIds, routing.TokenRoles) = (tasks, languages, families, modalities, roles);
         }
     }
 

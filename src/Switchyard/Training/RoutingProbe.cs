@@ -47,8 +47,7 @@ public static class RoutingProbe
                 if (run == batches) break;
                 model.StatsSink = new Visitor(b, visit);
                 tape.Reset();
-                var c = model.RoutingContext;
-                c.TaskIds = b.Tasks; c.LanguageIds = b.Languages; c.ModalityIds = b.Modalities; c.TokenRoles = b.Roles;
+                BatchSideIds.Apply(model.RoutingContext, b);
                 using (tape.NoGrad()) model.Forward(tape, b.Inputs, b.BatchSize, b.SequenceLength);
                 run++;
             }

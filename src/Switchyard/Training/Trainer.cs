@@ -45,7 +45,6 @@ public sealed partial class Trainer
     readonly NodeBoundaries _boundaries = new();
     readonly int _threads;
     int _step, _lastCheckpoint;
-    int[] _familyIds = [];
 
     Trainer(Recipe recipe, string dir, TrainOptions options)
     {
@@ -269,19 +268,9 @@ public sealed partial class Trainer
         return _tape.Add(_tape.Scale(_tape.Add(loss, second), 0.5f), _tape.Scale(kl, (float)(0.5 * _recipe.ConsistencyAlpha)));
     }
 
-    // The batch's labels as the routers' side information (task, language, modality, role per token). Routers that
+    // The batch's labels as the routers' side information (task, language, family, modality, role per token). Routers that
     // may only use an id in training (T2MIR's task ids, the language-family hybrid rule) check RoutingContext.Training.
-    void SetSideIds(TokenBatch batch)
-    {
-        RoutingContext c = _model.RoutingContext;
-        c.TaskIds = batch.Tasks;
-        c.LanguageIds = batch.Languages;
-        if (_familyIds.Length != batch.Languages.Length) _familyIds = new int[batch.Languages.Length];
-        for (int i = 0; i < _familyIds.Length; i++) _familyIds[i] = _mixture.Labels.FamilyId(batch.Languages[i]);
-        c.LanguageFamilyIds = _familyIds;
-        c.ModalityIds = batch.Modalities;
-        c.TokenRoles = batch.Roles;
-    }
+    void SetSideIds(TokenBatch batch) => BatchSideIds.Apply(_model.RoutingContext, batch);
 
     // Every routed MoE layer with its decoder layer's index (a block may route more than once).
     IEnumerable<(int Index, MoeLayer Layer)> MoeLayers()

@@ -24,7 +24,8 @@ public sealed class SideIdTests
             TokenBatch b = batcher.Next();
             for (int i = 0; i < b.Targets.Length; i++)
             {
-                if (b.Sources[i] < 0) { Assert.Equal(-1, b.Modalities[i]); Assert.Equal(-1, b.Roles[i]); continue; }
+                if (b.Sources[i] < 0) { Assert.Equal(-1, b.Modalities[i]); Assert.Equal(-1, b.Roles[i]); Assert.Equal(-1, b.Families[i]); continue; }
+                Assert.Equal(mixture.Labels.FamilyId(b.Languages[i]), b.Families[i]);
                 bool task = b.Tasks[i] != tasks;
 
                 // Then the modality says text or task, and the role splits task tokens into prompt (unscored) and answer (scored)

@@ -103,6 +103,7 @@ public sealed class DataMixture
             batch.Domains[o + t] = stream.DocDomain[doc];
             batch.Tasks[o + t] = stream.DocTask[doc];
             batch.Languages[o + t] = stream.DocLanguage[doc];
+            batch.Families[o + t] = Labels.FamilyId(stream.DocLanguage[doc]);
             batch.LossMask[o + t] = stream.Mask is null ? 1f : stream.Mask[p];
             bool task = stream.DocTask[doc] != _textTask;
             batch.Modalities[o + t] = task ? LabelSet.TaskModality : LabelSet.TextModality;
@@ -113,7 +114,7 @@ public sealed class DataMixture
         {
             batch.Inputs[o + t] = t == valid && valid > 0 ? tokens[start + valid] : pad;
             batch.Targets[o + t] = pad;
-            batch.Sources[o + t] = batch.Domains[o + t] = batch.Tasks[o + t] = batch.Languages[o + t] = batch.Modalities[o + t] = batch.Roles[o + t] = -1;
+            batch.Sources[o + t] = batch.Domains[o + t] = batch.Tasks[o + t] = batch.Languages[o + t] = batch.Families[o + t] = batch.Modalities[o + t] = batch.Roles[o + t] = -1;
             batch.LossMask[o + t] = 0f;
         }
     }

@@ -17,7 +17,7 @@ public sealed class TokenBatch
         SequenceLength = sequenceLength;
         int n = batchSize * sequenceLength;
         Inputs = new int[n]; Targets = new int[n];
-        Sources = new int[n]; Domains = new int[n]; Tasks = new int[n]; Languages = new int[n]; Modalities = new int[n]; Roles = new int[n];
+        Sources = new int[n]; Domains = new int[n]; Tasks = new int[n]; Languages = new int[n]; Families = new int[n]; Modalities = new int[n]; Roles = new int[n];
         LossMask = new float[n];
         Rows = batchSize;
     }
@@ -48,6 +48,9 @@ public sealed class TokenBatch
 
     /// <summary>Language id of each target (<see cref="LabelSet.Languages"/>); -1 on padding.</summary>
     public int[] Languages { get; }
+
+    /// <summary>Language-family id of each target (<see cref="LabelSet.FamilyId"/> of its language); -1 on padding or without a family.</summary>
+    public int[] Families { get; }
 
     /// <summary>Modality id of each target (<see cref="LabelSet.Modalities"/>: natural text or synthetic task); -1 on padding.</summary>
     public int[] Modalities { get; }

@@ -98,11 +98,7 @@ internal static class TaskProbe
     }
 
     // Inference-like probing: no task, language or role ids reach the routers.
-    static void RoutingSideIds(DecoderModel model)
-    {
-        var c = model.RoutingContext;
-        c.TaskIds = c.LanguageIds = c.ModalityIds = c.TokenRoles = default;
-    }
+    static void RoutingSideIds(DecoderModel model) => model.RoutingContext.ClearSideIds();
 
     static int ArgMax(ReadOnlySpan<float> row)
     {

@@ -278,11 +278,7 @@ public sealed class TestTimeAdapter
         return entropy.OrderByDescending(kv => kv.Value.Sum / kv.Value.Count).ThenBy(kv => kv.Key).Take(_options.Layers).Select(kv => kv.Key).Order().ToArray();
     }
 
-    void ClearSideIds()
-    {
-        RoutingContext c = _model.RoutingContext;
-        c.TaskIds = c.LanguageIds = c.ModalityIds = c.TokenRoles = default;
-    }
+    void ClearSideIds() => _model.RoutingContext.ClearSideIds();
 
     static int ArgMax(ReadOnlySpan<float> row)
     {

@@ -27,8 +27,7 @@ internal static class RunProbe
         {
             if (index++ % stride != 0) continue;
             for (int i = 0; i < rows; i++) targets[i] = b.LossMask[i] != 0f ? b.Targets[i] : DecoderModel.IgnoreIndex;
-            var c = model.RoutingContext;
-            c.TaskIds = b.Tasks; c.LanguageIds = b.Languages; c.ModalityIds = b.Modalities; c.TokenRoles = b.Roles;
+            BatchSideIds.Apply(model.RoutingContext, b);
             tape.Reset();
             model.PerTokenLoss(tape, b.Inputs, targets, b.BatchSize, b.SequenceLength, losses);
             visit(model, b, losses);
