@@ -15,9 +15,17 @@ public sealed record PairedDifference(IReadOnlyList<double> Differences)
     {
         ArgumentNullException.ThrowIfNull(method);
         ArgumentNullException.ThrowIfNull(baseline);
-        int n = Math.Min(method.ValLosses.Count, baseline.ValLosses.Count);
+        return Of(method.ValLosses, baseline.ValLosses);
+    }
+
+    /// <summary>Pairs two per-seed series (the first min(n_method, n_baseline) seeds; value i of one with value i of the other).</summary>
+    public static PairedDifference Of(IReadOnlyList<double> method, IReadOnlyList<double> baseline)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(baseline);
+        int n = Math.Min(method.Count, baseline.Count);
         var d = new double[n];
-        for (int i = 0; i < n; i++) d[i] = method.ValLosses[i] - baseline.ValLosses[i];
+        for (int i = 0; i < n; i++) d[i] = method[i] - baseline[i];
         return new PairedDifference(d);
     }
 

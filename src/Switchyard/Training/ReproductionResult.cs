@@ -26,10 +26,7 @@ public sealed record ReproductionResult(Reproduction Reproduction, ComparisonRow
         get
         {
             if (Reproduction.Metric is not { } m || !Method.Metrics.TryGetValue(m.Name, out var a) || !Baseline.Metrics.TryGetValue(m.Name, out var b)) return new PairedDifference([]);
-            int n = Math.Min(a.Count, b.Count);
-            var d = new double[n];
-            for (int i = 0; i < n; i++) d[i] = a[i] - b[i];
-            return new PairedDifference(d) { HigherIsBetter = m.HigherIsBetter };
+            return PairedDifference.Of(a, b) with { HigherIsBetter = m.HigherIsBetter };
         }
     }
 
